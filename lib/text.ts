@@ -1,0 +1,138 @@
+/**
+ * Making bytes from the network safe to print.
+ *
+ * A datagram can hold anything: terminal escape sequences that clear the
+ * screen or retitle the window, bidi overrides that reorder what a reader
+ * sees, invalid UTF-8, or 64 KiB of noise. {@linkcode safeText} turns any
+ * bytes into one printable line that shows exactly what came.
+ *
+ * @module
+ */
+
+/** How many bytes of a payload {@linkcode safeText} shows by default. */
+export const DEFAULT_SHOWN_BYTES = 200;
+
+/** Options for {@linkcode safeText}. */
+export interface SafeTextOptions {
+  /** Show at most this many bytes, then note the full size. Default 200. */
+  maxBytes?: number;
+  /** Drop trailing spaces, tabs and line breaks first (as Python's `rstrip`). */
+  trimEnd?: boolean;
+}
+
+/**
+ * Renders bytes as one line that is safe to print on a terminal.
+ *
+ * Valid UTF-8 text is kept. Control characters (C0, DEL, C1), bidi controls
+ * and line separators are shown escaped (`\n`, `\x1b`, `\u202e`), as is the
+ * backslash itself, so the output is never ambiguous. Bytes that are not
+ * valid UTF-8 are shown as `\xNN`. A payload longer than `maxBytes` is cut at
+ * a character boundary and the full size is noted.
+ *
+ * @example Escapes a terminal escape sequence
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { safeText } from "./text.ts";
+ *
+ * const bytes = new TextEncoder().encode("\x1b[2Jhi\n");
+ * assertEquals(safeText(bytes), "\\x1b[2Jhi\\n");
+ * ```
+ *
+ * @param bytes The payload as received.
+ * @param options How much to show, and whether to trim trailing whitespace.
+ * @returns A single line with no raw control or bidi characters.
+ */
+export function safeText(
+  bytes: Uint8Array,
+  options: SafeTextOptions = {},
+): string {
+  const maxBytes = options.maxBytes ?? DEFAULT_SHOWN_BYTES;
+  let end = bytes.length;
+  if (options.trimEnd) {
+    while (end > 0 && isTrailingSpace(bytes[end - 1])) end--;
+  }
+  let out = "";
+  let i = 0;
+  while (i < end && i < maxBytes) {
+    const length = sequenceLength(bytes, i, end);
+    if (length === 0) {
+      out += `\\x${hex(bytes[i])}`;
+      i += 1;
+      continue;
+    }
+    if (i + length > maxBytes) break;
+    const codePoint = decodeAt(bytes, i, length);
+    out += escapeCodePoint(codePoint);
+    i += length;
+  }
+  if (i < end) out += ` [… ${bytes.length} bytes in all]`;
+  return out;
+}
+
+function isTrailingSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, "0");
+}
+
+const NAMED_ESCAPES: Record<number, string> = {
+  0x09: "\\t",
+  0x0a: "\\n",
+  0x0d: "\\r",
+  0x5c: "\\\\",
+};
+
+function escapeCodePoint(codePoint: number): string {
+  const named = NAMED_ESCAPES[codePoint];
+  if (named !== undefined) return named;
+  if (codePoint < 0x20 || codePoint === 0x7f) return `\\x${hex(codePoint)}`;
+  if (isInvisibleControl(codePoint)) {
+    return `\\u${codePoint.toString(16).padStart(4, "0")}`;
+  }
+  return String.fromCodePoint(codePoint);
+}
+
+/** C1 controls, bidi controls, line/paragraph separators, BOM. */
+function isInvisibleControl(codePoint: number): boolean {
+  return (codePoint >= 0x80 && codePoint <= 0x9f) ||
+    codePoint === 0x061c ||
+    codePoint === 0x200e || codePoint === 0x200f ||
+    (codePoint >= 0x2028 && codePoint <= 0x202e) ||
+    (codePoint >= 0x2066 && codePoint <= 0x2069) ||
+    codePoint === 0xfeff;
+}
+
+/**
+ * Length of the valid UTF-8 sequence starting at `i`, or 0 if the byte there
+ * does not start one (stray continuation byte, overlong form, surrogate, or a
+ * sequence cut short by `end`).
+ */
+function sequenceLength(bytes: Uint8Array, i: number, end: number): number {
+  const first = bytes[i];
+  if (first < 0x80) return 1;
+  let length: number;
+  let min: number;
+  if (first >= 0xc2 && first <= 0xdf) [length, min] = [2, 0x80];
+  else if (first >= 0xe0 && first <= 0xef) [length, min] = [3, 0x800];
+  else if (first >= 0xf0 && first <= 0xf4) [length, min] = [4, 0x10000];
+  else return 0;
+  if (i + length > end) return 0;
+  for (let k = 1; k < length; k++) {
+    if ((bytes[i + k] & 0xc0) !== 0x80) return 0;
+  }
+  const codePoint = decodeAt(bytes, i, length);
+  if (codePoint < min || codePoint > 0x10ffff) return 0;
+  if (codePoint >= 0xd800 && codePoint <= 0xdfff) return 0;
+  return length;
+}
+
+function decodeAt(bytes: Uint8Array, i: number, length: number): number {
+  if (length === 1) return bytes[i];
+  let codePoint = bytes[i] & (0xff >> (length + 1));
+  for (let k = 1; k < length; k++) {
+    codePoint = (codePoint << 6) | (bytes[i + k] & 0x3f);
+  }
+  return codePoint;
+}
