@@ -1,0 +1,87 @@
+/**
+ * Every script's command line: `--help`, a bad port and an unknown flag.
+ */
+import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { runScript } from "../_helpers.ts";
+
+const SCRIPTS = [
+  "echo_server",
+  "echo_client",
+  "hello_server",
+  "hello_client",
+  "time_server",
+  "time_client",
+  "size_server",
+  "size_client",
+  "improved_client",
+  "broadcast_sender",
+  "broadcast_listener",
+];
+
+for (const name of SCRIPTS) {
+  Deno.test(`${name} --help exits 0 and lists its flags`, async () => {
+    const { code, stdout, stderr } = await runScript(name, ["--help"]);
+    assertEquals(code, 0, stderr);
+    assertStringIncludes(stdout, `deno run -N scripts/${name}.ts`);
+    for (const flag of ["--host", "--port", "-h, --help"]) {
+      assertStringIncludes(stdout, flag);
+    }
+  });
+
+  Deno.test(`${name} rejects --port notaport with one line and exit 2`, async () => {
+    const { code, stdout, stderr } = await runScript(name, [
+      "--port",
+      "notaport",
+    ]);
+    assertEquals(code, 2);
+    assertEquals(stdout, "");
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    assertMatch(stderr, /--port must be a whole number from 0 to 65535/);
+    assertMatch(stderr, /Usage: deno run -N scripts\//);
+  });
+
+  Deno.test(`${name} rejects an unknown flag with one line and exit 2`, async () => {
+    const { code, stderr } = await runScript(name, ["--colour", "red"]);
+    assertEquals(code, 2);
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    assertStringIncludes(stderr, "unknown flag --colour");
+  });
+}
+
+Deno.test("a bad number anywhere exits 2 and names the flag", async (t) => {
+  const cases: [string, string[], string][] = [
+    ["echo_client", ["--timeout", "0"], "--timeout"],
+    ["size_server", ["--drop", "1.5"], "--drop"],
+    ["improved_client", ["--initial-delay", "-1"], "--initial-delay"],
+    ["broadcast_sender", ["--count", "2.5"], "--count"],
+    ["time_server", ["--port", "65536"], "--port"],
+    ["echo_server", ["--port", "8e3"], "--port"],
+    ["echo_server", ["--port="], "--port"],
+  ];
+  for (const [name, args, flag] of cases) {
+    await t.step(`${name} ${args.join(" ")}`, async () => {
+      const { code, stderr } = await runScript(name, args);
+      assertEquals(code, 2);
+      assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+      assertStringIncludes(stderr, `${flag} must be`);
+    });
+  }
+});
+
+Deno.test("a server on a taken port says so in one line and exits 1", async () => {
+  const taken = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const port = String((taken.addr as Deno.NetAddr).port);
+    const { code, stderr } = await runScript("echo_server", ["--port", port]);
+    assertEquals(code, 1);
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    assertStringIncludes(stderr, "already in use");
+    assertStringIncludes(stderr, "--port");
+  } finally {
+    taken.close();
+  }
+});

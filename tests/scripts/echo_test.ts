@@ -1,0 +1,186 @@
+/**
+ * echo_server and echo_client, run as real processes on loopback.
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import {
+  concat,
+  decode,
+  encode,
+  exchange,
+  runScript,
+  startScript,
+} from "../_helpers.ts";
+
+const ESC = "\x1b";
+
+Deno.test("echo_server answers OK... and the exact bytes, invalid UTF-8 included", async () => {
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  const payload = new Uint8Array([0xff, 0x00, 0x41, 0xc3]);
+  const reply = await exchange(server.address, payload);
+  assertEquals(reply, concat(encode("OK..."), payload));
+});
+
+Deno.test("echo_server logs Message[ADDR:PORT] - PAYLOAD with the client's port", async () => {
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    await conn.send(encode("hello\n"), server.address);
+    const [reply] = await conn.receive();
+    assertEquals(decode(reply), "OK...hello\n");
+  } finally {
+    conn.close();
+  }
+  const port = (conn.addr as Deno.NetAddr).port;
+  await server.waitForLine(/^Message\[/);
+  const { code, stdout } = await server.stop();
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, `Message[127.0.0.1:${port}] - hello\n`);
+});
+
+Deno.test("echo_server works over IPv6 on ::1", async () => {
+  await using server = await startScript("echo_server", [
+    "--host",
+    "::1",
+    "--port",
+    "0",
+  ]);
+  assertEquals(server.address.hostname, "::1");
+  assertEquals(
+    decode(await exchange(server.address, encode("six"))),
+    "OK...six",
+  );
+  const line = await server.waitForLine(/^Message\[/);
+  assertMatch(line, /^Message\[\[::1\]:\d+\] - six$/);
+});
+
+Deno.test('echo_server --prefix "" is a plain echo', async () => {
+  await using server = await startScript("echo_server", [
+    "--port",
+    "0",
+    "--prefix",
+    "",
+  ]);
+  assertEquals(decode(await exchange(server.address, encode("ping"))), "ping");
+});
+
+Deno.test("echo_server keeps serving after an empty datagram (the original stopped)", async () => {
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  assertEquals(
+    decode(await exchange(server.address, new Uint8Array())),
+    "OK...",
+  );
+  assertEquals(
+    decode(await exchange(server.address, encode("again"))),
+    "OK...again",
+  );
+});
+
+Deno.test("echo_server logs escape sequences escaped, never raw", async () => {
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  await exchange(server.address, encode(`${ESC}[2J\u202Eevil\x07`));
+  const line = await server.waitForLine(/^Message\[/);
+  assertStringIncludes(line, "\\x1b[2J\\u202eevil\\x07");
+  const { stdout } = await server.stop();
+  assert(!stdout.includes(ESC) && !stdout.includes("\u202E"));
+});
+
+Deno.test("echo_server survives a reply too big to send and keeps serving", async () => {
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    await conn.send(new Uint8Array(65_507).fill(0x61), server.address);
+  } finally {
+    conn.close();
+  }
+  await server.waitForLine(/^Message\[.*65507 bytes in all/);
+  assertEquals(
+    decode(await exchange(server.address, encode("still"))),
+    "OK...still",
+  );
+});
+
+Deno.test("echo_server exits 0 on SIGINT and on SIGTERM", async (t) => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    await t.step(signal, async () => {
+      await using server = await startScript("echo_server", ["--port", "0"]);
+      server.child.kill(signal);
+      const status = await server.child.status;
+      assertEquals(status.code, 0);
+    });
+  }
+});
+
+Deno.test("echo_client sends each input line and prints each reply, no prompt when piped", async () => {
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  const { code, stdout, stderr } = await runScript("echo_client", [
+    "--port",
+    String(server.address.port),
+  ], { stdin: encode("hello\nhow are you\n") });
+  assertEquals(code, 0, stderr);
+  assertEquals(
+    stdout,
+    "Server reply : OK...hello\nServer reply : OK...how are you\n",
+  );
+});
+
+Deno.test("echo_client talks to an IPv6 server", async () => {
+  await using server = await startScript("echo_server", [
+    "--host",
+    "::1",
+    "--port",
+    "0",
+  ]);
+  const { code, stdout } = await runScript("echo_client", [
+    "--host",
+    "::1",
+    "--port",
+    String(server.address.port),
+  ], { stdin: encode("v6") });
+  assertEquals(code, 0);
+  assertEquals(stdout, "Server reply : OK...v6\n");
+});
+
+Deno.test("echo_client ends cleanly on empty input", async () => {
+  const { code, stdout, stderr } = await runScript("echo_client", [], {
+    stdin: new Uint8Array(),
+  });
+  assertEquals([code, stdout, stderr], [0, "", ""]);
+});
+
+Deno.test("echo_client gives up on a silent port with one line and exit 1", async () => {
+  const silent = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const port = String((silent.addr as Deno.NetAddr).port);
+    const { code, stderr } = await runScript("echo_client", [
+      "--port",
+      port,
+      "--timeout",
+      "0.3",
+    ], { stdin: encode("anyone?\n") });
+    assertEquals(code, 1);
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    assertStringIncludes(
+      stderr,
+      `no reply from 127.0.0.1:${port} within 0.3 s`,
+    );
+  } finally {
+    silent.close();
+  }
+});

@@ -1,0 +1,137 @@
+/**
+ * time_server and time_client, run as real processes on loopback.
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { ctime, decodeTime, encodeTime } from "../../lib/time.ts";
+import {
+  encode,
+  exchange,
+  runScript,
+  startScript,
+  within,
+} from "../_helpers.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+Deno.test("time_server answers any datagram with 4 bytes of RFC 868 time", async () => {
+  await using server = await startScript("time_server", ["--port", "0"]);
+  const reply = await exchange(server.address, encode("what time is it?"));
+  assertEquals(reply.length, 4);
+  const skew = Math.abs(decodeTime(reply).getTime() - Date.now());
+  assert(skew < 5_000, `time off by ${skew} ms`);
+  assertMatch(
+    await server.waitForLine(/^Time requested by/),
+    /^Time requested by 127\.0\.0\.1:\d+$/,
+  );
+});
+
+Deno.test("time_server --yesterday answers with the time one day ago", async () => {
+  await using server = await startScript("time_server", [
+    "--port",
+    "0",
+    "--yesterday",
+  ]);
+  const reply = await exchange(server.address, new Uint8Array());
+  const skew = Math.abs(decodeTime(reply).getTime() - (Date.now() - DAY_MS));
+  assert(skew < 5_000, `time off by ${skew} ms`);
+});
+
+Deno.test("time_client prints today's date from time_server", async () => {
+  await using server = await startScript("time_server", ["--port", "0"]);
+  const before = new Date();
+  const { code, stdout } = await runScript("time_client", [
+    "--port",
+    String(server.address.port),
+  ]);
+  assertEquals(code, 0);
+  // TZ=UTC in the child, so its local time is UTC.
+  const printed = stdout.trim();
+  const candidates = [-1, 0, 1, 2].map((s) =>
+    ctime(new Date(before.getTime() + s * 1000), { utc: true })
+  );
+  assert(candidates.includes(printed), `${printed} is not about now`);
+});
+
+Deno.test("time_client works with an IPv6 server and prints ISO 8601 with --iso", async () => {
+  await using server = await startScript("time_server", [
+    "--host",
+    "::1",
+    "--port",
+    "0",
+  ]);
+  const { code, stdout } = await runScript("time_client", [
+    "--host",
+    "::1",
+    "--port",
+    String(server.address.port),
+    "--iso",
+  ]);
+  assertEquals(code, 0);
+  assertMatch(stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\n$/);
+  assertEquals(stdout.slice(0, 10), new Date().toISOString().slice(0, 10));
+});
+
+/** A one-shot fake server: answers the first datagram with `reply`. */
+async function fakeServer(
+  reply: Uint8Array,
+  run: (port: number) => Promise<void>,
+): Promise<Uint8Array> {
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const request = conn.receive();
+    const client = run((conn.addr as Deno.NetAddr).port);
+    const [data, addr] = await within(5_000, "the client's request", request);
+    await conn.send(reply, addr);
+    await client;
+    return data;
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("time_client sends an empty datagram and reads a 2040 date correctly", async () => {
+  let result = { code: -1, stdout: "" };
+  const request = await fakeServer(
+    encodeTime(new Date("2040-06-01T12:00:00Z")),
+    async (port) => {
+      result = await runScript("time_client", [
+        "--port",
+        String(port),
+        "--utc",
+      ]);
+    },
+  );
+  assertEquals(request.length, 0);
+  assertEquals(result.code, 0);
+  assertEquals(result.stdout, "Fri Jun  1 12:00:00 2040\n");
+});
+
+Deno.test("time_client rejects a reply that is not 4 bytes, with its length and hex dump", async () => {
+  let result = { code: -1, stderr: "" };
+  await fakeServer(new Uint8Array([1, 2, 3, 0xab, 0xff]), async (port) => {
+    result = await runScript("time_client", ["--port", String(port)]);
+  });
+  assertEquals(result.code, 1);
+  assertStringIncludes(result.stderr, "5 bytes: 01 02 03 ab ff");
+});
+
+Deno.test("time_client --message sends text instead of an empty datagram", async () => {
+  const request = await fakeServer(encodeTime(new Date()), async (port) => {
+    await runScript("time_client", [
+      "--port",
+      String(port),
+      "--message",
+      "now?",
+    ]);
+  });
+  assertEquals(new TextDecoder().decode(request), "now?");
+});
