@@ -263,7 +263,8 @@ export function parseFlags<const S extends CommandSpec>(
   }
   const parsed = parseArgs(joined, {
     boolean: [...booleans, "help"],
-    string: strings,
+    // "_" keeps positionals as typed: without it "007" would become "7".
+    string: [...strings, "_"],
     alias: { help: "h" },
   });
   const unknown = Object.keys(parsed).find((key) => !known.has(key));
@@ -354,8 +355,8 @@ function usageLine(spec: CommandSpec): string {
  * Runs a script's main body with its flags parsed, as every script does.
  *
  * - `--help` prints the help and exits 0.
- * - A {@linkcode UsageError} prints one line (the error and the usage) on
- *   stderr and exits 2.
+ * - A {@linkcode UsageError}, from parsing or thrown by `main`, prints one
+ *   line (the error and the usage) on stderr and exits 2.
  * - A {@linkcode CliError} prints its one line on stderr and exits with its code.
  * - Otherwise, pending output is flushed and the process exits 0.
  *
@@ -401,6 +402,14 @@ export async function runCommand<const S extends CommandSpec>(
     await main(flags);
   } catch (error) {
     flushOutput();
+    if (error instanceof UsageError) {
+      console.error(
+        `${spec.name}: ${error.message}. Usage: ${
+          usageLine(spec)
+        } (--help for more)`,
+      );
+      Deno.exit(2);
+    }
     if (!(error instanceof CliError)) throw error;
     console.error(`${spec.name}: ${error.message}`);
     Deno.exit(error.exitCode);

@@ -98,8 +98,20 @@ export async function resolveTarget(
 }
 
 /**
+ * The address a client socket binds to reach `hostname`: loopback for a
+ * loopback target (nothing outside this machine can then reach the client),
+ * otherwise every address of the target's family.
+ */
+function localAddressFor(hostname: string): string {
+  const ipv6 = hostname.includes(":");
+  if (hostname === "::1") return "::1";
+  if (hostname.startsWith("127.")) return "127.0.0.1";
+  return ipv6 ? "::" : "0.0.0.0";
+}
+
+/**
  * Opens a UDP socket of the same family as the target (IPv4 or IPv6), on a
- * port the system picks.
+ * port the system picks, bound to loopback when the target is on loopback.
  *
  * @example
  * ```ts ignore
@@ -121,7 +133,7 @@ export async function openClient(
   const target = await resolveTarget(host, port);
   const conn = Deno.listenDatagram({
     transport: "udp",
-    hostname: target.hostname.includes(":") ? "::" : "0.0.0.0",
+    hostname: localAddressFor(target.hostname),
     port: 0,
   });
   let pending: Promise<[Uint8Array, Deno.Addr]> | undefined;

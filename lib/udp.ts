@@ -9,10 +9,17 @@ import { CliError } from "./flags.ts";
 import { safeText } from "./text.ts";
 
 /**
- * The largest UDP payload over IPv4 (65,535 minus the 8-byte UDP header and
- * the 20-byte IP header). A receive buffer this size never truncates.
+ * The largest UDP payload over IPv4: 65,535 minus the 8-byte UDP header and
+ * the 20-byte IP header.
  */
 export const MAX_DATAGRAM = 65_507;
+
+/**
+ * The size of the buffer {@linkcode receiveEach} receives into: bigger than
+ * any UDP payload over IPv4 or IPv6 (65,527 bytes without jumbograms), so no
+ * datagram is ever cut short.
+ */
+export const RECEIVE_BUFFER_SIZE = 65_536;
 
 /**
  * Shows an address as `HOST:PORT`, with IPv6 hosts in brackets. An IPv4
@@ -119,7 +126,7 @@ function isClosed(error: unknown): boolean {
 export async function* receiveEach(
   conn: Deno.DatagramConn,
 ): AsyncGenerator<[Uint8Array, Deno.NetAddr]> {
-  const buffer = new Uint8Array(MAX_DATAGRAM);
+  const buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
   while (true) {
     let received: [Uint8Array, Deno.Addr];
     try {
@@ -136,26 +143,121 @@ export async function* receiveEach(
 }
 
 /**
- * Sends a reply, reporting a failure on stderr instead of throwing: a server
+ * Source ports a server never answers: 0 (not a real sender) and the classic
+ * inetd services that answer anything (echo 7, discard 9, daytime 13,
+ * chargen 19, time 37). A forged request "from" one of them would start two
+ * servers answering each other for ever: a reflection loop.
+ */
+export const REFUSED_SOURCE_PORTS: readonly number[] = [0, 7, 9, 13, 19, 37];
+
+/**
+ * How many bytes bigger than its request a reply may be. Every reply here
+ * fits (`Your data was 0 bytes` is 21), so a server cannot be used to
+ * amplify a flood of small forged requests.
+ */
+export const MAX_REPLY_GROWTH = 32;
+
+/**
+ * Why a server must not answer this sender, or `undefined` if it may: a
+ * refused source port, the server's own port (another copy of the same
+ * server), or a broadcast, multicast or unspecified address, which no real
+ * client sends from.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { refusalReason } from "./udp.ts";
+ *
+ * const from = { transport: "udp", hostname: "127.0.0.1", port: 19 } as const;
+ * assertEquals(refusalReason(from, 8888), "source port 19 is a classic UDP service");
+ * ```
+ *
+ * @param addr The sender of a request.
+ * @param ownPort The server's own port.
+ * @returns The reason to stay silent, if any.
+ */
+export function refusalReason(
+  addr: Deno.NetAddr,
+  ownPort: number,
+): string | undefined {
+  if (addr.port === 0) return "source port 0 is not a real sender";
+  if (REFUSED_SOURCE_PORTS.includes(addr.port)) {
+    return `source port ${addr.port} is a classic UDP service`;
+  }
+  if (addr.port === ownPort) {
+    return `source port ${addr.port} is this server's own port`;
+  }
+  const host = addr.hostname.toLowerCase().replace(/^::ffff:(?=\d)/, "");
+  const firstOctet = Number(host.split(".")[0]);
+  if (
+    host === "255.255.255.255" || host === "0.0.0.0" || host === "::" ||
+    (host.includes(".") && firstOctet >= 224 && firstOctet <= 239) ||
+    host.startsWith("ff")
+  ) {
+    return `source ${addr.hostname} is a broadcast, multicast or unspecified address`;
+  }
+  return undefined;
+}
+
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+const refusals = new Map<string, { count: number; loggedAt: number }>();
+
+/**
+ * Reports a refused request on stderr, at most once every 10 seconds per
+ * reason, with how many were refused since the last report: a flood of
+ * forged requests must not become a flood of log lines.
+ */
+function noteRefusal(reason: string): void {
+  const now = Date.now();
+  const seen = refusals.get(reason) ?? { count: 0, loggedAt: -Infinity };
+  seen.count++;
+  if (now - seen.loggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+    const times = seen.count === 1 ? "" : ` (${seen.count} requests)`;
+    console.error(`not answering: ${reason}${times}`);
+    seen.count = 0;
+    seen.loggedAt = now;
+  }
+  refusals.set(reason, seen);
+}
+
+/**
+ * Sends a reply, unless that would be unsafe, and never throws: a server
  * must not stop because one client cannot be reached.
+ *
+ * It stays silent (and says why on stderr, once in a while) when the sender
+ * is one {@linkcode refusalReason} names, or when the reply would be more
+ * than {@linkcode MAX_REPLY_GROWTH} bytes bigger than the request.
  *
  * @example
  * ```ts ignore
  * import { reply } from "./udp.ts";
  *
- * await reply(conn, new TextEncoder().encode("hi"), addr);
+ * for await (const [data, addr] of receiveEach(conn)) {
+ *   await reply(conn, answerTo(data), addr, data);
+ * }
  * ```
  *
  * @param conn The server's socket.
  * @param bytes The reply.
- * @param addr Where to send it.
+ * @param addr Where to send it: the request's sender.
+ * @param request The request it answers, to bound the reply's size.
  * @returns Whether the reply was sent.
  */
 export async function reply(
   conn: Deno.DatagramConn,
   bytes: Uint8Array,
   addr: Deno.NetAddr,
+  request: Uint8Array,
 ): Promise<boolean> {
+  const ownPort = (conn.addr as Deno.NetAddr).port;
+  const refused = refusalReason(addr, ownPort) ??
+    (bytes.length > request.length + MAX_REPLY_GROWTH
+      ? `a reply of ${bytes.length} bytes to ${request.length} would amplify`
+      : undefined);
+  if (refused) {
+    noteRefusal(refused);
+    return false;
+  }
   try {
     await conn.send(bytes, addr);
     return true;

@@ -12,13 +12,14 @@
  * @module
  */
 import { cyan, green } from "@std/fmt/colors";
-import { runCommand } from "../lib/flags.ts";
+import { runCommand, UsageError } from "../lib/flags.ts";
 import { printLine } from "../lib/output.ts";
 import { safeText } from "../lib/text.ts";
 import {
   closeOnSignal,
   formatAddress,
   listen,
+  MAX_REPLY_GROWTH,
   receiveEach,
   reply,
 } from "../lib/udp.ts";
@@ -37,7 +38,7 @@ const COMMAND = {
     prefix: {
       kind: "string",
       default: "OK...",
-      help: 'text put before each reply; "" for plain echo',
+      help: 'text put before each reply, at most 32 bytes; "" for plain echo',
     },
   },
   notes: [
@@ -61,15 +62,18 @@ export function echoReply(prefix: Uint8Array, payload: Uint8Array): Uint8Array {
 if (import.meta.main) {
   await runCommand(COMMAND, async (flags) => {
     // #region listen
+    const prefix = new TextEncoder().encode(flags.prefix);
+    if (prefix.length > MAX_REPLY_GROWTH) {
+      throw new UsageError(`--prefix may be at most ${MAX_REPLY_GROWTH} bytes`);
+    }
     const conn = listen(flags.host, flags.port);
     closeOnSignal(conn);
-    const prefix = new TextEncoder().encode(flags.prefix);
     printLine(green(`echo server listening on ${formatAddress(conn.addr)}`));
     // #endregion listen
 
     // #region loop
     for await (const [data, addr] of receiveEach(conn)) {
-      await reply(conn, echoReply(prefix, data), addr);
+      await reply(conn, echoReply(prefix, data), addr, data);
       const text = safeText(data, { trimEnd: true });
       printLine(`Message[${cyan(formatAddress(addr))}] - ${text}`);
     }

@@ -59,7 +59,7 @@ if (import.meta.main) {
     printLine(green(`hello server listening on ${formatAddress(conn.addr)}`));
     for await (const [name, addr] of receiveEach(conn)) {
       printLine(`Received from ${formatAddress(addr)}.`);
-      await reply(conn, greeting(name), addr);
+      await reply(conn, greeting(name), addr, name);
     }
     // #endregion loop
   });

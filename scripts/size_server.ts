@@ -61,7 +61,7 @@ if (import.meta.main) {
         `The client at ${from} says: ${safeText(data, { trimEnd: true })}`,
       );
       const answer = `Your data was ${data.length} bytes`;
-      await reply(conn, new TextEncoder().encode(answer), addr);
+      await reply(conn, new TextEncoder().encode(answer), addr, data);
     }
     // #endregion loop
   });

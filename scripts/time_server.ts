@@ -58,9 +58,9 @@ if (import.meta.main) {
     closeOnSignal(conn);
     printLine(green(`time server listening on ${formatAddress(conn.addr)}`));
     const offset = flags.yesterday ? ONE_DAY_MS : 0;
-    for await (const [, addr] of receiveEach(conn)) {
+    for await (const [data, addr] of receiveEach(conn)) {
       printLine(`Time requested by ${formatAddress(addr)}`);
-      await reply(conn, encodeTime(new Date(Date.now() - offset)), addr);
+      await reply(conn, encodeTime(new Date(Date.now() - offset)), addr, data);
     }
     // #endregion loop
   });

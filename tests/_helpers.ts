@@ -186,9 +186,9 @@ export async function startScript(
     try {
       return await within(
         timeoutMs,
-        `${name} to print a line matching ${pattern}; stdout so far: ${
-          JSON.stringify(out)
-        }, stderr: ${JSON.stringify(err)}`,
+        `${name} to print a line matching ${pattern}; end of stdout so far: ${
+          JSON.stringify(out.slice(-300))
+        }, stderr: ${JSON.stringify(err.slice(-300))}`,
         waiting,
       );
     } finally {
