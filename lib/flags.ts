@@ -257,8 +257,15 @@ export function parseFlags<const S extends CommandSpec>(
   // "--port -1" means the value "-1", not a flag "-1": join such pairs first.
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      joined.push(...args.slice(i));
+      break;
+    }
     const name = args[i].startsWith("--") ? args[i].slice(2) : "";
-    const takesValue = strings.includes(name) && i + 1 < args.length;
+    if (strings.includes(name) && i + 1 === args.length) {
+      throw new UsageError(`--${name} needs a value`);
+    }
+    const takesValue = strings.includes(name);
     joined.push(takesValue ? `--${name}=${args[++i]}` : args[i]);
   }
   const parsed = parseArgs(joined, {
@@ -382,6 +389,10 @@ export async function runCommand<const S extends CommandSpec>(
   args: readonly string[] = Deno.args,
 ): Promise<never> {
   setColorEnabled(Deno.stdout.isTerminal() && !Deno.noColor);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(formatHelp(spec));
+    Deno.exit(0);
+  }
   let flags: Flags<S>;
   try {
     flags = parseFlags(args, spec);

@@ -74,7 +74,8 @@ export async function resolveTarget(
   host: string,
   port: number,
 ): Promise<Deno.NetAddr> {
-  if (IPV4.test(host)) return { transport: "udp", hostname: host, port };
+  const v4 = host.replace(/^\[?::ffff:(\d+\.\d+\.\d+\.\d+)\]?$/i, "$1"); // IPv4-mapped: an IPv4 target
+  if (IPV4.test(v4)) return { transport: "udp", hostname: v4, port };
   if (host.includes(":")) {
     try {
       const hostname = new URL(`http://[${host.replace(/^\[|\]$/g, "")}]`)
@@ -88,7 +89,15 @@ export async function resolveTarget(
   try {
     const { address } = await lookup(host);
     return { transport: "udp", hostname: address, port };
-  } catch {
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof Deno.errors.NotCapable || code === "EPERM") {
+      throw new CliError(
+        `no permission to look up ${
+          JSON.stringify(host)
+        }; run with -N (--allow-net)`,
+      );
+    }
     throw new CliError(
       `cannot resolve ${
         JSON.stringify(host)
@@ -142,6 +151,7 @@ export async function openClient(
     return addr.hostname === target.hostname && addr.port === target.port;
   }
 
+  // #region receive
   async function receive(
     timeoutMs: number,
     options: ReceiveOptions = {},
@@ -170,6 +180,7 @@ export async function openClient(
       options.onIgnored?.({ data, addr });
     }
   }
+  // #endregion receive
 
   function close(): void {
     try {
@@ -229,6 +240,7 @@ export interface BackoffOptions {
  * @param options The waits, and hooks to report progress.
  * @returns The reply, or `undefined` if the server never answered.
  */
+// #region backoff
 export async function requestWithBackoff(
   client: UdpClient,
   payload: Uint8Array,
@@ -246,6 +258,7 @@ export async function requestWithBackoff(
   }
   return undefined;
 }
+// #endregion backoff
 
 /**
  * The error a client gives when no reply came in time.

@@ -29,12 +29,14 @@ const HALF = 2 ** 31;
  * @param date The time to send.
  * @returns Four bytes, most significant first.
  */
+// #region encode
 export function encodeTime(date: Date): Uint8Array {
   const seconds = Math.floor(date.getTime() / 1000) + SECONDS_1900_TO_1970;
   const bytes = new Uint8Array(4);
   new DataView(bytes.buffer).setUint32(0, ((seconds % WRAP) + WRAP) % WRAP);
   return bytes;
 }
+// #endregion encode
 
 /**
  * Decodes a 4-byte RFC 868 reply, reading values past the 2036 wrap correctly.
@@ -52,6 +54,7 @@ export function encodeTime(date: Date): Uint8Array {
  * @returns The date they name.
  * @throws {RangeError} If `bytes` is not exactly 4 bytes long.
  */
+// #region decode
 export function decodeTime(bytes: Uint8Array): Date {
   if (bytes.length !== 4) {
     throw new RangeError(
@@ -63,6 +66,7 @@ export function decodeTime(bytes: Uint8Array): Date {
   if (seconds < HALF) seconds += WRAP;
   return new Date((seconds - SECONDS_1900_TO_1970) * 1000);
 }
+// #endregion decode
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = [

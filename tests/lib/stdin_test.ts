@@ -1,0 +1,128 @@
+import { assertEquals } from "@std/assert";
+import { readLines } from "../../lib/stdin.ts";
+import { encode } from "../_helpers.ts";
+
+/** Feeds `chunks` through readLines() and collects the lines it yields. */
+async function linesOf(...chunks: (string | Uint8Array)[]) {
+  const stream = ReadableStream.from(
+    chunks.map((chunk) => typeof chunk === "string" ? encode(chunk) : chunk),
+  );
+  const lines: Uint8Array[] = [];
+  for await (const line of readLines(stream)) lines.push(line);
+  return lines;
+}
+
+/** The same, as text, for the cases where every byte is ASCII. */
+async function textLinesOf(...chunks: string[]) {
+  return (await linesOf(...chunks)).map((line) =>
+    new TextDecoder().decode(line)
+  );
+}
+
+Deno.test("readLines() yields nothing for empty input", async () => {
+  assertEquals(await linesOf(), []);
+  assertEquals(await linesOf(""), []);
+});
+
+Deno.test("readLines() keeps empty lines", async (t) => {
+  await t.step("a lone newline is one empty line", async () => {
+    assertEquals(await textLinesOf("\n"), [""]);
+  });
+  await t.step("empty lines between and after text", async () => {
+    assertEquals(await textLinesOf("a\n\nb\n\n"), ["a", "", "b", ""]);
+  });
+  await t.step("a lone CRLF is one empty line", async () => {
+    assertEquals(await textLinesOf("\r\n\r\n"), ["", ""]);
+  });
+});
+
+Deno.test("readLines() strips LF and CRLF line endings", async (t) => {
+  await t.step("LF", async () => {
+    assertEquals(await textLinesOf("one\ntwo\n"), ["one", "two"]);
+  });
+  await t.step("CRLF", async () => {
+    assertEquals(await textLinesOf("one\r\ntwo\r\n"), ["one", "two"]);
+  });
+  await t.step("both in one input", async () => {
+    assertEquals(await textLinesOf("one\r\ntwo\nthree\r\n"), [
+      "one",
+      "two",
+      "three",
+    ]);
+  });
+  await t.step("a CR that does not end a line is kept", async () => {
+    assertEquals(await textLinesOf("a\rb\n\rc\n"), ["a\rb", "\rc"]);
+  });
+  await t.step(
+    "only the last of several CRs is part of the ending",
+    async () => {
+      assertEquals(await textLinesOf("a\r\r\n"), ["a\r"]);
+    },
+  );
+});
+
+Deno.test("readLines() yields a last line that has no newline", async (t) => {
+  await t.step("after other lines", async () => {
+    assertEquals(await textLinesOf("one\ntwo"), ["one", "two"]);
+  });
+  await t.step("as the only line", async () => {
+    assertEquals(await textLinesOf("alone"), ["alone"]);
+  });
+  await t.step("ending in CR", async () => {
+    assertEquals(await textLinesOf("one\r\ntwo\r"), ["one", "two"]);
+  });
+});
+
+Deno.test("readLines() joins a line split across chunks", async (t) => {
+  await t.step("in the middle of the text", async () => {
+    assertEquals(await textLinesOf("hel", "lo\nwor", "ld\n"), [
+      "hello",
+      "world",
+    ]);
+  });
+  await t.step("across several chunks with no newline", async () => {
+    assertEquals(await textLinesOf("a", "b", "c", "\n"), ["abc"]);
+  });
+  await t.step("between the CR and the LF of a CRLF", async () => {
+    assertEquals(await textLinesOf("one\r", "\ntwo\r\n"), ["one", "two"]);
+  });
+  await t.step("one byte per chunk", async () => {
+    const text = "ab\r\n\ncd\r\nef";
+    assertEquals(await textLinesOf(...text.split("")), ["ab", "", "cd", "ef"]);
+  });
+  await t.step("empty chunks in between", async () => {
+    assertEquals(await textLinesOf("", "a", "", "\n", ""), ["a"]);
+  });
+  await t.step("a multi-byte character split between chunks", async () => {
+    const euro = encode("€");
+    const lines = await linesOf(
+      euro.subarray(0, 1),
+      euro.subarray(1),
+      encode("\n"),
+    );
+    assertEquals(lines, [euro]);
+  });
+});
+
+Deno.test("readLines() keeps bytes that are not valid UTF-8", async () => {
+  const lines = await linesOf(
+    new Uint8Array([0xff, 0x00, 0x41, 0x0a, 0xc0, 0xaf, 0x0d, 0x0a]),
+    new Uint8Array([0xed, 0xa0, 0x80]),
+  );
+  assertEquals(lines, [
+    new Uint8Array([0xff, 0x00, 0x41]),
+    new Uint8Array([0xc0, 0xaf]),
+    new Uint8Array([0xed, 0xa0, 0x80]),
+  ]);
+});
+
+Deno.test("readLines() lines stay intact after later chunks are read", async () => {
+  // Lines are collected first and compared after the whole input is read.
+  const chunks = ["first\nsec", "ond\nthird\n", "fourth"];
+  assertEquals(await textLinesOf(...chunks), [
+    "first",
+    "second",
+    "third",
+    "fourth",
+  ]);
+});
