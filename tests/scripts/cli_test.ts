@@ -85,3 +85,41 @@ Deno.test("a server on a taken port says so in one line and exits 1", async () =
     taken.close();
   }
 });
+
+Deno.test("--help wins over a bad value given with it", async () => {
+  const { code, stdout } = await runScript("size_client", [
+    "--port",
+    "x",
+    "--help",
+  ]);
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, "--message TEXT");
+});
+
+Deno.test("a flag with no value at the end exits 2 and says it needs one", async () => {
+  const { code, stderr } = await runScript("size_client", ["--message"]);
+  assertEquals(code, 2);
+  assertStringIncludes(stderr, "--message needs a value");
+});
+
+Deno.test("hello_client keeps numeric-looking names as typed", async () => {
+  const server = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const client = runScript("hello_client", [
+      "--port",
+      String((server.addr as Deno.NetAddr).port),
+      "--timeout",
+      "0.2",
+      "007",
+    ]);
+    const [name] = await server.receive();
+    assertEquals(new TextDecoder().decode(name), "007");
+    await client;
+  } finally {
+    server.close();
+  }
+});
