@@ -3,10 +3,11 @@
  * deadline, and requests retried with exponential backoff.
  *
  * Deno has no `settimeout` for sockets. A wait with a deadline races
- * `receive()` against a timer, and the loser is not cancelled: a `receive()`
- * left pending still takes the next datagram. So a client keeps exactly one
- * pending `receive()` and reuses it on its next wait; starting a second one
- * would leave the first to swallow the reply.
+ * `receive()` against a timer, and the loser is not cancelled: the
+ * `receive()` left pending still waits, and will take a datagram meant for
+ * a later wait (measured with Deno 2.9: when two are pending, the newer one
+ * gets the next datagram and the older one the one after). So a client
+ * keeps exactly one pending `receive()` and reuses it on its next wait.
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * Every script's command line: `--help`, a bad port and an unknown flag.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { runScript } from "../_helpers.ts";
+import { runScript, within } from "../_helpers.ts";
 
 const SCRIPTS = [
   "echo_server",
@@ -116,7 +116,7 @@ Deno.test("hello_client keeps numeric-looking names as typed", async () => {
       "0.2",
       "007",
     ]);
-    const [name] = await server.receive();
+    const [name] = await within(5_000, "the name", server.receive());
     assertEquals(new TextDecoder().decode(name), "007");
     await client;
   } finally {
