@@ -237,6 +237,33 @@ export async function startScript(
   }
 }
 
+/**
+ * A UDP socket on a loopback address, for a test to stand in for a server or
+ * a client; `using` closes it, unless the test already did.
+ */
+export function loopbackSocket(
+  hostname = "127.0.0.1",
+  port = 0,
+): Deno.DatagramConn & Disposable {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname, port });
+  return Object.assign(conn, {
+    [Symbol.dispose]() {
+      try {
+        conn.close();
+      } catch (error) {
+        if (!(error instanceof Deno.errors.BadResource)) throw error;
+      }
+    },
+  });
+}
+
+/** The address of a UDP socket. */
+export function addressOf(conn: Deno.DatagramConn): Deno.NetAddr {
+  const addr = conn.addr;
+  if (addr.transport !== "udp") throw new Error("not a UDP socket");
+  return addr;
+}
+
 /** A client socket for tests, of the same family as `hostname`. */
 export function clientSocket(hostname = "127.0.0.1"): Deno.DatagramConn {
   return Deno.listenDatagram({

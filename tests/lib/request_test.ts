@@ -13,28 +13,14 @@ import {
   resolveTarget,
   type UdpClient,
 } from "../../lib/request.ts";
-import { decode, encode, within } from "../_helpers.ts";
+import {
+  addressOf,
+  decode,
+  encode,
+  loopbackSocket,
+  within,
+} from "../_helpers.ts";
 import { libUrl, runCode } from "./_subprocess.ts";
-
-/** A socket on loopback standing in for a server; `using` closes it. */
-function fakeServer(hostname = "127.0.0.1"): Deno.DatagramConn & Disposable {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
-  return Object.assign(conn, {
-    [Symbol.dispose]() {
-      try {
-        conn.close();
-      } catch (error) {
-        if (!(error instanceof Deno.errors.BadResource)) throw error;
-      }
-    },
-  });
-}
-
-function addressOf(conn: Deno.DatagramConn): Deno.NetAddr {
-  const addr = conn.addr;
-  assert(addr.transport === "udp");
-  return addr;
-}
 
 /** Receives one datagram on a fake server, within a bound. */
 function receiveOn(conn: Deno.DatagramConn, what = "a request") {
@@ -87,7 +73,7 @@ Deno.test("openClient() sends from the family of its target and gets the reply",
   ];
   for (const [host, hostname] of cases) {
     await t.step(host, async () => {
-      using server = fakeServer(hostname);
+      using server = loopbackSocket(hostname);
       using client = await openClient(host, addressOf(server).port);
       assertEquals(client.target, { ...addressOf(server), hostname });
       await client.send(encode("ping"));
@@ -135,7 +121,7 @@ console.log(JSON.stringify({
 });
 
 Deno.test("UdpClient.receive() returns undefined when the time is up", async (t) => {
-  using server = fakeServer();
+  using server = loopbackSocket();
   using client = await openClient("127.0.0.1", addressOf(server).port);
   await t.step("a short wait in silence", async () => {
     assertEquals(await client.receive(20), undefined);
@@ -157,8 +143,8 @@ Deno.test("UdpClient.receive() returns undefined when the time is up", async (t)
 });
 
 Deno.test("UdpClient.receive() ignores datagrams from another port and reports them", async (t) => {
-  using server = fakeServer();
-  using stranger = fakeServer();
+  using server = loopbackSocket();
+  using stranger = loopbackSocket();
   using client = await openClient("127.0.0.1", addressOf(server).port);
   await client.send(encode("ping"));
   const [, clientAddr] = await receiveOn(server);
@@ -197,7 +183,7 @@ Deno.test("UdpClient.receive() ignores datagrams from another port and reports t
 });
 
 Deno.test("UdpClient.close() ends a pending receive and may be called twice", async () => {
-  using server = fakeServer();
+  using server = loopbackSocket();
   const client = await openClient("127.0.0.1", addressOf(server).port);
   assertEquals(await client.receive(10), undefined); // leaves a receive pending
   client.close();
@@ -205,7 +191,7 @@ Deno.test("UdpClient.close() ends a pending receive and may be called twice", as
 });
 
 Deno.test("requestWithBackoff() doubles its wait after each silence, then gives up", async () => {
-  using server = fakeServer(); // never answers
+  using server = loopbackSocket(); // never answers
   using client = await openClient("127.0.0.1", addressOf(server).port);
   const attempts: [number, number][] = [];
   const reply = await requestWithBackoff(client, encode("anyone?"), {
@@ -243,7 +229,7 @@ Deno.test("requestWithBackoff() waits as the original does: 100 ms to 1.6 s", as
 
 Deno.test("requestWithBackoff() with jitter waits a random part of each delay", async (t) => {
   await t.step("the waits come from the random source given", async () => {
-    using server = fakeServer();
+    using server = loopbackSocket();
     using client = await openClient("127.0.0.1", addressOf(server).port);
     const draws = [0.5, 0.25, 1, 0, 0.125];
     let calls = 0;
@@ -260,7 +246,7 @@ Deno.test("requestWithBackoff() with jitter waits a random part of each delay", 
     assertEquals(waits, [4, 4, 32, 0, 16]);
   });
   await t.step("without jitter the random source is not used", async () => {
-    using server = fakeServer();
+    using server = loopbackSocket();
     using client = await openClient("127.0.0.1", addressOf(server).port);
     const reply = await requestWithBackoff(client, encode("x"), {
       initialDelayMs: 5,
@@ -274,7 +260,7 @@ Deno.test("requestWithBackoff() with jitter waits a random part of each delay", 
 });
 
 Deno.test("requestWithBackoff() returns a reply that comes at once", async () => {
-  using server = fakeServer();
+  using server = loopbackSocket();
   using client = await openClient("127.0.0.1", addressOf(server).port);
   const attempts: number[] = [];
   const requesting = requestWithBackoff(client, encode("ping"), {
@@ -293,7 +279,7 @@ Deno.test("requestWithBackoff() returns a late reply to its first request: one r
   // The fake server answers request 1 only once request 2 has come, that is
   // after the client's first wait has passed and it has sent again. Then it
   // answers request 2 too.
-  using server = fakeServer();
+  using server = loopbackSocket();
   using client = await openClient("127.0.0.1", addressOf(server).port);
   const attempts: number[] = [];
   const requesting = requestWithBackoff(client, encode("ping"), {
@@ -315,8 +301,8 @@ Deno.test("requestWithBackoff() returns a late reply to its first request: one r
 });
 
 Deno.test("requestWithBackoff() ignores a reply from another port and reports it", async () => {
-  using server = fakeServer();
-  using stranger = fakeServer();
+  using server = loopbackSocket();
+  using stranger = loopbackSocket();
   using client = await openClient("127.0.0.1", addressOf(server).port);
   const ignored: string[] = [];
   const requesting = requestWithBackoff(client, encode("ping"), {
@@ -335,8 +321,8 @@ Deno.test("requestWithBackoff() ignores a reply from another port and reports it
 
 Deno.test("Deno: of two receive() calls pending on one socket, one datagram satisfies only one", async (t) => {
   // Why UdpClient keeps one pending receive(): measured with Deno 2.9.
-  using sender = fakeServer();
-  using conn = fakeServer();
+  using sender = loopbackSocket();
+  using conn = loopbackSocket();
   const to = addressOf(conn);
   const settled: string[] = [];
   const track = (name: string, promise: Promise<[Uint8Array, Deno.Addr]>) =>
@@ -370,8 +356,8 @@ Deno.test("Deno: of two receive() calls pending on one socket, one datagram sati
 Deno.test("Deno: a receive() left pending takes the next datagram", async () => {
   // So a client that started a new receive() per attempt would lose the
   // datagram after the one it was waiting for.
-  using sender = fakeServer();
-  using conn = fakeServer();
+  using sender = loopbackSocket();
+  using conn = loopbackSocket();
   const to = addressOf(conn);
   const abandoned = conn.receive();
   const current = conn.receive();

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
 import { DEFAULT_SHOWN_BYTES, safeText } from "../../lib/text.ts";
 import { concat, encode } from "../_helpers.ts";
+import { seededRandom } from "../../tools/lossy_relay.ts";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
@@ -8,18 +9,6 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 const UNSAFE =
   // deno-lint-ignore no-control-regex -- matching them is the point
   /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * Reads safeText()'s escapes back into bytes: if this gives the payload

@@ -16,7 +16,13 @@ import {
   REFUSED_SOURCE_PORTS,
   reply,
 } from "../../lib/udp.ts";
-import { decode, encode, within } from "../_helpers.ts";
+import {
+  addressOf,
+  decode,
+  encode,
+  loopbackSocket,
+  within,
+} from "../_helpers.ts";
 import { libUrl, runCode, startCode } from "./_subprocess.ts";
 
 const udp = (hostname: string, port: number): Deno.NetAddr => ({
@@ -24,26 +30,6 @@ const udp = (hostname: string, port: number): Deno.NetAddr => ({
   hostname,
   port,
 });
-
-/** A socket on loopback that `using` closes, unless the test already did. */
-function loopback(hostname = "127.0.0.1"): Deno.DatagramConn & Disposable {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
-  return Object.assign(conn, {
-    [Symbol.dispose]() {
-      try {
-        conn.close();
-      } catch (error) {
-        if (!(error instanceof Deno.errors.BadResource)) throw error;
-      }
-    },
-  });
-}
-
-function addressOf(conn: Deno.DatagramConn): Deno.NetAddr {
-  const addr = conn.addr;
-  assert(addr.transport === "udp");
-  return addr;
-}
 
 /** Runs `fn` with console.error recorded instead of printed. */
 async function recordingErrors<T>(
@@ -108,7 +94,7 @@ Deno.test("listen() binds the address asked for, port 0 picking a free one", asy
 Deno.test("listen() on a port already in use says so and names --port", async (t) => {
   for (const hostname of ["127.0.0.1", "::1"]) {
     await t.step(hostname, () => {
-      using taken = loopback(hostname);
+      using taken = loopbackSocket(hostname);
       const { port } = addressOf(taken);
       const error = assertThrows(
         () => listen(hostname, port),
@@ -160,8 +146,8 @@ try {
 });
 
 Deno.test("receiveEach() yields each datagram with its exact bytes and sender", async () => {
-  using server = loopback();
-  using client = loopback();
+  using server = loopbackSocket();
+  using client = loopbackSocket();
   const payloads = [
     encode("hello"),
     new Uint8Array(0),
@@ -188,8 +174,8 @@ Deno.test("receiveEach() yields each datagram with its exact bytes and sender", 
 Deno.test("receiveEach() receives the largest IPv6 payload whole", async () => {
   // 65,527 bytes fit in one IPv6 datagram; a smaller buffer would cut them.
   assert(RECEIVE_BUFFER_SIZE >= 65_527);
-  using server = loopback("::1");
-  using client = loopback("::1");
+  using server = loopbackSocket("::1");
+  using client = loopbackSocket("::1");
   const payload = new Uint8Array(65_527).map((_, i) => i % 253);
   const loop = (async () => {
     for await (const [data] of receiveEach(server)) return data.slice();
@@ -199,8 +185,8 @@ Deno.test("receiveEach() receives the largest IPv6 payload whole", async () => {
 });
 
 Deno.test("receiveEach() ends quietly when the socket is closed", async () => {
-  const server = loopback();
-  using client = loopback();
+  const server = loopbackSocket();
+  using client = loopbackSocket();
   const received: string[] = [];
   let gotFirst = () => {};
   const first = new Promise<void>((resolve) => gotFirst = resolve);
@@ -222,8 +208,8 @@ Deno.test("receiveEach() ends quietly when the socket is closed", async () => {
 });
 
 Deno.test("reply() sends the reply and says so", async () => {
-  using server = loopback();
-  using client = loopback();
+  using server = loopbackSocket();
+  using client = loopbackSocket();
   const request = encode("ping");
   const [sent, errors] = await recordingErrors(() =>
     reply(server, encode("pong"), addressOf(client), request)
@@ -236,8 +222,8 @@ Deno.test("reply() sends the reply and says so", async () => {
 });
 
 Deno.test("reply() returns false rather than throwing on a closed socket", async () => {
-  using client = loopback();
-  const server = loopback();
+  using client = loopbackSocket();
+  const server = loopbackSocket();
   server.close();
   const [sent, errors] = await recordingErrors(() =>
     reply(server, encode("pong"), addressOf(client), encode("ping"))
@@ -248,7 +234,7 @@ Deno.test("reply() returns false rather than throwing on a closed socket", async
 
 Deno.test("reply() reports a failed send on stderr and returns false", async () => {
   // An IPv4 socket cannot send to an IPv6 address: the send fails at once.
-  using server = loopback("127.0.0.1");
+  using server = loopbackSocket("127.0.0.1");
   const [sent, errors] = await recordingErrors(() =>
     reply(server, encode("pong"), udp("::1", 9999), encode("ping"))
   );
@@ -258,8 +244,8 @@ Deno.test("reply() reports a failed send on stderr and returns false", async () 
 });
 
 Deno.test("reply() does not send a reply much bigger than its request", async () => {
-  using server = loopback();
-  using client = loopback();
+  using server = loopbackSocket();
+  using client = loopbackSocket();
   const request = encode("x");
   const tooBig = new Uint8Array(request.length + MAX_REPLY_GROWTH + 1);
   const justFits = new Uint8Array(request.length + MAX_REPLY_GROWTH).fill(1);
