@@ -297,26 +297,29 @@ export async function exchange(
 }
 
 /**
- * Sends one datagram and asserts that no reply comes within `waitMs`.
- * Returns true if the wait passed in silence.
+ * Sends one datagram and reports whether any reply came within `waitMs`.
+ * `from` picks the sending socket's address and port (a port below 1024
+ * needs root); by default a fresh loopback socket of the target's family.
  */
-export async function sendExpectingSilence(
+export async function answered(
   to: Deno.NetAddr,
   payload: Uint8Array,
-  waitMs = 300,
+  options: { from?: { hostname: string; port: number }; waitMs?: number } = {},
 ): Promise<boolean> {
-  const conn = clientSocket(to.hostname);
+  const conn = options.from
+    ? Deno.listenDatagram({ transport: "udp", ...options.from })
+    : clientSocket(to.hostname);
   const pending = conn.receive();
   pending.catch(() => {});
   try {
     await conn.send(payload, to);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const silence = new Promise<"silence">((resolve) => {
-      timer = setTimeout(() => resolve("silence"), waitMs);
+      timer = setTimeout(() => resolve("silence"), options.waitMs ?? 300);
     });
     const winner = await Promise.race([pending, silence]);
     clearTimeout(timer);
-    return winner === "silence";
+    return winner !== "silence";
   } finally {
     conn.close();
   }

@@ -6,9 +6,10 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { encodeTime } from "../../lib/time.ts";
 import {
+  answered,
   encode,
+  loopbackSocket,
   runScript,
-  sendExpectingSilence,
   startScript,
   within,
 } from "../_helpers.ts";
@@ -32,30 +33,6 @@ if (!isRoot && !ci) {
   );
 }
 
-/** Sends one datagram from `hostname:port` and waits briefly for any reply. */
-async function answeredFrom(
-  to: Deno.NetAddr,
-  hostname: string,
-  port: number,
-  payload: Uint8Array,
-): Promise<boolean> {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname, port });
-  const pending = conn.receive();
-  pending.catch(() => {});
-  try {
-    await conn.send(payload, to);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const silence = new Promise<"silence">((resolve) => {
-      timer = setTimeout(() => resolve("silence"), 300);
-    });
-    const winner = await Promise.race([pending, silence]);
-    clearTimeout(timer);
-    return winner !== "silence";
-  } finally {
-    conn.close();
-  }
-}
-
 for (const name of SERVERS) {
   Deno.test({
     name:
@@ -65,20 +42,14 @@ for (const name of SERVERS) {
       await using server = await startScript(name, ["--port", "0"]);
       for (const port of [7, 19]) {
         assertEquals(
-          await answeredFrom(
-            server.address,
-            "127.0.0.1",
-            port,
-            encode("loop?"),
-          ),
+          await answered(server.address, encode("loop?"), {
+            from: { hostname: "127.0.0.1", port },
+          }),
           false,
           `${name} answered source port ${port}`,
         );
       }
-      assertEquals(
-        await answeredFrom(server.address, "127.0.0.1", 0, encode("fine")),
-        true,
-      );
+      assertEquals(await answered(server.address, encode("fine")), true);
     },
   });
 
@@ -86,12 +57,9 @@ for (const name of SERVERS) {
     await using server = await startScript(name, ["--port", "0"]);
     // 127.0.0.2 is loopback too, so a socket there can take the same port.
     assertEquals(
-      await answeredFrom(
-        server.address,
-        "127.0.0.2",
-        server.address.port,
-        encode("me?"),
-      ),
+      await answered(server.address, encode("me?"), {
+        from: { hostname: "127.0.0.2", port: server.address.port },
+      }),
       false,
     );
     const { stderr } = await server.stop();
@@ -101,21 +69,12 @@ for (const name of SERVERS) {
 
 Deno.test("refusals are logged once, with a count later, not once per datagram", async () => {
   await using server = await startScript("echo_server", ["--port", "0"]);
-  const from = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.2",
-    port: server.address.port,
-  });
-  try {
+  {
+    using from = loopbackSocket("127.0.0.2", server.address.port);
     for (let i = 0; i < 200; i++) await from.send(encode("x"), server.address);
-  } finally {
-    from.close();
   }
   // A normal request after the burst is still answered.
-  assertEquals(
-    await sendExpectingSilence(server.address, encode("ok?")),
-    false,
-  );
+  assertEquals(await answered(server.address, encode("ok?")), true);
   const { stderr } = await server.stop();
   const lines = stderr.split("\n").filter((l) => l.startsWith("not answering"));
   assertEquals(lines.length, 1, stderr);

@@ -2,7 +2,7 @@
  * Every script's command line: `--help`, a bad port and an unknown flag.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { runScript, within } from "../_helpers.ts";
+import { addressOf, loopbackSocket, runScript, within } from "../_helpers.ts";
 
 const SCRIPTS = [
   "echo_server",
@@ -69,21 +69,13 @@ Deno.test("a bad number anywhere exits 2 and names the flag", async (t) => {
 });
 
 Deno.test("a server on a taken port says so in one line and exits 1", async () => {
-  const taken = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const port = String((taken.addr as Deno.NetAddr).port);
-    const { code, stderr } = await runScript("echo_server", ["--port", port]);
-    assertEquals(code, 1);
-    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
-    assertStringIncludes(stderr, "already in use");
-    assertStringIncludes(stderr, "--port");
-  } finally {
-    taken.close();
-  }
+  using taken = loopbackSocket();
+  const port = String(addressOf(taken).port);
+  const { code, stderr } = await runScript("echo_server", ["--port", port]);
+  assertEquals(code, 1);
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assertStringIncludes(stderr, "already in use");
+  assertStringIncludes(stderr, "--port");
 });
 
 Deno.test("--help wins over a bad value given with it", async () => {
@@ -103,23 +95,15 @@ Deno.test("a flag with no value at the end exits 2 and says it needs one", async
 });
 
 Deno.test("hello_client keeps numeric-looking names as typed", async () => {
-  const server = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const client = runScript("hello_client", [
-      "--port",
-      String((server.addr as Deno.NetAddr).port),
-      "--timeout",
-      "0.2",
-      "007",
-    ]);
-    const [name] = await within(5_000, "the name", server.receive());
-    assertEquals(new TextDecoder().decode(name), "007");
-    await client;
-  } finally {
-    server.close();
-  }
+  using server = loopbackSocket();
+  const client = runScript("hello_client", [
+    "--port",
+    String(addressOf(server).port),
+    "--timeout",
+    "0.2",
+    "007",
+  ]);
+  const [name] = await within(5_000, "the name", server.receive());
+  assertEquals(new TextDecoder().decode(name), "007");
+  await client;
 });

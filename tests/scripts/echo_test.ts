@@ -8,12 +8,15 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import {
+  addressOf,
   concat,
   decode,
   encode,
   exchange,
+  loopbackSocket,
   runScript,
   startScript,
+  within,
 } from "../_helpers.ts";
 
 const ESC = "\x1b";
@@ -27,19 +30,11 @@ Deno.test("echo_server answers OK... and the exact bytes, invalid UTF-8 included
 
 Deno.test("echo_server logs Message[ADDR:PORT] - PAYLOAD with the client's port", async () => {
   await using server = await startScript("echo_server", ["--port", "0"]);
-  const conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    await conn.send(encode("hello\n"), server.address);
-    const [reply] = await conn.receive();
-    assertEquals(decode(reply), "OK...hello\n");
-  } finally {
-    conn.close();
-  }
-  const port = (conn.addr as Deno.NetAddr).port;
+  using conn = loopbackSocket();
+  await conn.send(encode("hello\n"), server.address);
+  const [reply] = await within(5_000, "the reply", conn.receive());
+  assertEquals(decode(reply), "OK...hello\n");
+  const port = addressOf(conn).port;
   await server.waitForLine(/^Message\[/);
   const { code, stdout } = await server.stop();
   assertEquals(code, 0);
@@ -95,16 +90,8 @@ Deno.test("echo_server logs escape sequences escaped, never raw", async () => {
 
 Deno.test("echo_server survives a reply too big to send and keeps serving", async () => {
   await using server = await startScript("echo_server", ["--port", "0"]);
-  const conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    await conn.send(new Uint8Array(65_507).fill(0x61), server.address);
-  } finally {
-    conn.close();
-  }
+  using conn = loopbackSocket();
+  await conn.send(new Uint8Array(65_507).fill(0x61), server.address);
   await server.waitForLine(/^Message\[.*65507 bytes in all/);
   assertEquals(
     decode(await exchange(server.address, encode("still"))),
@@ -161,26 +148,18 @@ Deno.test("echo_client ends cleanly on empty input", async () => {
 });
 
 Deno.test("echo_client gives up on a silent port with one line and exit 1", async () => {
-  const silent = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const port = String((silent.addr as Deno.NetAddr).port);
-    const { code, stderr } = await runScript("echo_client", [
-      "--port",
-      port,
-      "--timeout",
-      "0.3",
-    ], { stdin: encode("anyone?\n") });
-    assertEquals(code, 1);
-    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
-    assertStringIncludes(
-      stderr,
-      `no reply from 127.0.0.1:${port} within 0.3 s`,
-    );
-  } finally {
-    silent.close();
-  }
+  using silent = loopbackSocket();
+  const port = String(addressOf(silent).port);
+  const { code, stderr } = await runScript("echo_client", [
+    "--port",
+    port,
+    "--timeout",
+    "0.3",
+  ], { stdin: encode("anyone?\n") });
+  assertEquals(code, 1);
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assertStringIncludes(
+    stderr,
+    `no reply from 127.0.0.1:${port} within 0.3 s`,
+  );
 });

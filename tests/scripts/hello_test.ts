@@ -3,10 +3,12 @@
  */
 import { assertEquals, assertMatch } from "@std/assert";
 import {
+  addressOf,
   concat,
   decode,
   encode,
   exchange,
+  loopbackSocket,
   runScript,
   startScript,
 } from "../_helpers.ts";
@@ -67,24 +69,16 @@ Deno.test("hello_client sends the names it is given, over IPv6 too", async () =>
 });
 
 Deno.test("hello_client gives up on a silent port with exit 1", async () => {
-  const silent = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const { code, stderr } = await runScript("hello_client", [
-      "--port",
-      String((silent.addr as Deno.NetAddr).port),
-      "--timeout",
-      "0.2",
-    ]);
-    assertEquals(code, 1);
-    assertMatch(
-      stderr,
-      /^hello_client: no reply from 127\.0\.0\.1:\d+ within 0\.2 s/,
-    );
-  } finally {
-    silent.close();
-  }
+  using silent = loopbackSocket();
+  const { code, stderr } = await runScript("hello_client", [
+    "--port",
+    String(addressOf(silent).port),
+    "--timeout",
+    "0.2",
+  ]);
+  assertEquals(code, 1);
+  assertMatch(
+    stderr,
+    /^hello_client: no reply from 127\.0\.0\.1:\d+ within 0\.2 s/,
+  );
 });

@@ -8,9 +8,11 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import {
+  addressOf,
   decode,
   encode,
   exchange,
+  loopbackSocket,
   runScript,
   startScript,
   within,
@@ -92,60 +94,39 @@ Deno.test("improved_client gets its reply through size_server --drop 0.5 in near
 });
 
 Deno.test("improved_client gives up on a silent port after waits of 0.1 to 1.6 s", async () => {
-  const silent = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const port = (silent.addr as Deno.NetAddr).port;
-    const { code, stdout, stderr } = await runScript("improved_client", [
-      "--port",
-      String(port),
-    ]);
-    assertEquals(code, 1);
-    assertEquals(
-      stdout.trimEnd().split("\n"),
-      ["0.10", "0.20", "0.40", "0.80", "1.60"].map((wait, i) =>
-        `Attempt ${i + 1}: sent to 127.0.0.1:${port}, waiting ${wait} s`
-      ),
-    );
-    assertStringIncludes(stderr, "after 5 attempts over 3.1 s");
-    assertStringIncludes(stderr, "the server seems to be down");
-  } finally {
-    silent.close();
-  }
+  using silent = loopbackSocket();
+  const port = addressOf(silent).port;
+  const { code, stdout, stderr } = await runScript("improved_client", [
+    "--port",
+    String(port),
+  ]);
+  assertEquals(code, 1);
+  assertEquals(
+    stdout.trimEnd().split("\n"),
+    ["0.10", "0.20", "0.40", "0.80", "1.60"].map((wait, i) =>
+      `Attempt ${i + 1}: sent to 127.0.0.1:${port}, waiting ${wait} s`
+    ),
+  );
+  assertStringIncludes(stderr, "after 5 attempts over 3.1 s");
+  assertStringIncludes(stderr, "the server seems to be down");
 });
 
 Deno.test("improved_client ignores a reply from another port and prints only the server's", async () => {
-  const server = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const impostor = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const port = (server.addr as Deno.NetAddr).port;
-    const request = server.receive();
-    const client = runScript("improved_client", ["--port", String(port)]);
-    const [, addr] = await within(5_000, "the request", request);
-    await impostor.send(encode("FAKE reply"), addr);
-    await server.send(encode("Your data was 12 bytes"), addr);
-    const { code, stdout, stderr } = await client;
-    assertEquals(code, 0);
-    assertStringIncludes(stdout, "The Server reply: Your data was 12 bytes\n");
-    assertEquals(stdout.includes("FAKE"), false);
-    const impostorPort = (impostor.addr as Deno.NetAddr).port;
-    assertStringIncludes(
-      stderr,
-      `ignored 10 bytes from 127.0.0.1:${impostorPort}: not the server`,
-    );
-  } finally {
-    server.close();
-    impostor.close();
-  }
+  using server = loopbackSocket();
+  using impostor = loopbackSocket();
+  const port = addressOf(server).port;
+  const request = server.receive();
+  const client = runScript("improved_client", ["--port", String(port)]);
+  const [, addr] = await within(5_000, "the request", request);
+  await impostor.send(encode("FAKE reply"), addr);
+  await server.send(encode("Your data was 12 bytes"), addr);
+  const { code, stdout, stderr } = await client;
+  assertEquals(code, 0);
+  assertStringIncludes(stdout, "The Server reply: Your data was 12 bytes\n");
+  assertEquals(stdout.includes("FAKE"), false);
+  const impostorPort = addressOf(impostor).port;
+  assertStringIncludes(
+    stderr,
+    `ignored 10 bytes from 127.0.0.1:${impostorPort}: not the server`,
+  );
 });

@@ -9,8 +9,10 @@ import {
 } from "@std/assert";
 import { ctime, decodeTime, encodeTime } from "../../lib/time.ts";
 import {
+  addressOf,
   encode,
   exchange,
+  loopbackSocket,
   runScript,
   startScript,
   within,
@@ -81,21 +83,13 @@ async function fakeServer(
   reply: Uint8Array,
   run: (port: number) => Promise<void>,
 ): Promise<Uint8Array> {
-  const conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  try {
-    const request = conn.receive();
-    const client = run((conn.addr as Deno.NetAddr).port);
-    const [data, addr] = await within(5_000, "the client's request", request);
-    await conn.send(reply, addr);
-    await client;
-    return data;
-  } finally {
-    conn.close();
-  }
+  using conn = loopbackSocket();
+  const request = conn.receive();
+  const client = run(addressOf(conn).port);
+  const [data, addr] = await within(5_000, "the client's request", request);
+  await conn.send(reply, addr);
+  await client;
+  return data;
 }
 
 Deno.test("time_client sends an empty datagram and reads a 2040 date correctly", async () => {
