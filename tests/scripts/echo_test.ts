@@ -14,6 +14,7 @@ import {
   encode,
   exchange,
   loopbackSocket,
+  ROOT,
   runScript,
   startScript,
   within,
@@ -161,5 +162,35 @@ Deno.test("echo_client gives up on a silent port with one line and exit 1", asyn
   assertStringIncludes(
     stderr,
     `no reply from 127.0.0.1:${port} within 0.3 s`,
+  );
+});
+
+Deno.test("echo_client prompts when stdin is a terminal, and ends on Ctrl-D", async () => {
+  // `script` (util-linux) runs the client on a pseudo-terminal.
+  await using server = await startScript("echo_server", ["--port", "0"]);
+  const client =
+    `${Deno.execPath()} run -N scripts/echo_client.ts --port ${server.address.port}`;
+  const child = new Deno.Command("script", {
+    args: ["-qec", client, "/dev/null"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encode("hello\n"));
+  await server.waitForLine(/^Message\[.*\] - hello$/);
+  await writer.write(new Uint8Array([0x04])); // Ctrl-D: end of input
+  await writer.close();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const { code, stdout } = await child.output();
+  clearTimeout(timer);
+  assertEquals(code, 0);
+  // The terminal echoes what was typed, before or after the first prompt.
+  const shown = decode(stdout).replaceAll("\r\n", "\n").replace("hello\n", "");
+  assertEquals(
+    shown,
+    "Enter message to send : Server reply : OK...hello\n" +
+      "Enter message to send : \n",
   );
 });
