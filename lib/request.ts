@@ -12,7 +12,7 @@
  * @module
  */
 import { CliError } from "./flags.ts";
-import { formatAddress } from "./udp.ts";
+import { formatAddress, listen } from "./udp.ts";
 
 /** A datagram and the address it came from. */
 export interface Datagram {
@@ -141,11 +141,7 @@ export async function openClient(
   port: number,
 ): Promise<UdpClient> {
   const target = await resolveTarget(host, port);
-  const conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: localAddressFor(target.hostname),
-    port: 0,
-  });
+  const conn = listen(localAddressFor(target.hostname), 0);
   let pending: Promise<[Uint8Array, Deno.Addr]> | undefined;
 
   function fromTarget(addr: Deno.NetAddr): boolean {

@@ -176,6 +176,7 @@ export const MAX_REPLY_GROWTH = 32;
  * @param ownPort The server's own port.
  * @returns The reason to stay silent, if any.
  */
+// #region refusal
 export function refusalReason(
   addr: Deno.NetAddr,
   ownPort: number,
@@ -198,6 +199,7 @@ export function refusalReason(
   }
   return undefined;
 }
+// #endregion refusal
 
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 const refusals = new Map<string, { count: number; loggedAt: number }>();
