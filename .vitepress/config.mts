@@ -100,6 +100,7 @@ export default withMermaid(defineConfig({
           { text: "Broadcast on real networks", link: "/concepts/broadcast" },
           { text: "Staying safe", link: "/concepts/staying-safe" },
           { text: "Reliability", link: "/reliability" },
+          { text: "Performance", link: "/performance" },
           { text: "Python to Deno cheat sheet", link: "/concepts/cheat-sheet" },
         ],
       },

@@ -51,6 +51,10 @@ export function safeText(
   if (options.trimEnd) {
     while (end > 0 && isTrailingSpace(bytes[end - 1])) end--;
   }
+  // Most payloads are short, plain printable ASCII: show those in one go.
+  if (end <= maxBytes && isPlainAscii(bytes, end)) {
+    return asciiDecoder.decode(bytes.subarray(0, end));
+  }
   let out = "";
   let i = 0;
   while (i < end && i < maxBytes) {
@@ -67,6 +71,17 @@ export function safeText(
   }
   if (i < end) out += ` [… ${bytes.length} bytes in all]`;
   return out;
+}
+
+const asciiDecoder = new TextDecoder();
+
+/** True if the first `end` bytes are all printable ASCII other than `\`. */
+function isPlainAscii(bytes: Uint8Array, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const byte = bytes[i];
+    if (byte < 0x20 || byte > 0x7e || byte === 0x5c) return false;
+  }
+  return true;
 }
 
 function isTrailingSpace(byte: number): boolean {

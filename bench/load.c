@@ -1,0 +1,319 @@
+/*
+ * load.c: the benchmark's UDP load generator (Linux, C99).
+ *
+ * It must never be the bottleneck, so it batches its own system calls
+ * (sendmmsg/recvmmsg on one non-blocking, connected socket) while the servers
+ * under test answer one datagram at a time.
+ *
+ *   load throughput HOST PORT [--seconds S] [--warmup S] [--window N]
+ *                             [--count N] [--prefix TEXT]
+ *     Keeps N datagrams in flight for S seconds (after a warm-up) and counts
+ *     the replies; stops early after --count replies.
+ *
+ *   load latency HOST PORT [--rate R] [--count N] [--prefix TEXT]
+ *     Sends N datagrams at a fixed R per second, one at a time, and measures
+ *     each round trip.
+ *
+ * Every request is "benchmark message XXXXXXXX" (a hex sequence number at the
+ * end); a reply counts as good only if it is exactly PREFIX + request. The
+ * result is one JSON object on stdout. Every mode is bounded in time.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 64
+#define MAX_REPLY 2048
+#define PAYLOAD_PREFIX "benchmark message "
+#define SEQ_DIGITS 8
+#define PAYLOAD_LEN (sizeof(PAYLOAD_PREFIX) - 1 + SEQ_DIGITS)
+#define STALL_NS 200000000LL /* no reply for 200 ms: count the window as lost */
+#define DRAIN_NS 300000000LL /* latency mode: wait this long for the last replies */
+#define MAX_SECONDS 30.0
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "load: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: load throughput|latency HOST PORT [--seconds S] [--warmup S]"
+          " [--window N] [--count N] [--rate R] [--prefix TEXT]\n");
+  exit(2);
+}
+
+struct options {
+  double seconds, warmup, rate;
+  long window, count;
+  const char *prefix;
+};
+
+static void fill_payload(char *out, uint32_t seq) {
+  memcpy(out, PAYLOAD_PREFIX, sizeof(PAYLOAD_PREFIX) - 1);
+  snprintf(out + sizeof(PAYLOAD_PREFIX) - 1, SEQ_DIGITS + 1, "%08x", seq);
+}
+
+/* Checks a reply against PREFIX + request; returns its sequence number or -1. */
+static int64_t check_reply(const char *reply, size_t len, const char *prefix,
+                           size_t prefix_len) {
+  char expected[PAYLOAD_LEN + 1];
+  if (len != prefix_len + PAYLOAD_LEN) return -1;
+  if (memcmp(reply, prefix, prefix_len) != 0) return -1;
+  const char *digits = reply + len - SEQ_DIGITS;
+  char text[SEQ_DIGITS + 1];
+  memcpy(text, digits, SEQ_DIGITS);
+  text[SEQ_DIGITS] = 0;
+  char *end;
+  unsigned long seq = strtoul(text, &end, 16);
+  if (*end != 0) return -1;
+  fill_payload(expected, (uint32_t)seq);
+  if (memcmp(reply + prefix_len, expected, PAYLOAD_LEN) != 0) return -1;
+  return (int64_t)seq;
+}
+
+static int open_socket(const char *host, const char *port_text) {
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  memset(&addr, 0, sizeof addr);
+  int port = atoi(port_text);
+  if (port <= 0 || port > 65535) usage();
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+  if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    addr_len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    addr_len = sizeof *v6;
+  } else {
+    fprintf(stderr, "load: %s is not an IP address\n", host);
+    exit(2);
+  }
+  int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) die("socket");
+  int size = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  if (connect(fd, (struct sockaddr *)&addr, addr_len) < 0) die("connect");
+  return fd;
+}
+
+/* Buffers for one batch of replies. */
+static char reply_buf[BATCH][MAX_REPLY];
+static struct iovec reply_iov[BATCH];
+static struct mmsghdr reply_msg[BATCH];
+
+static int receive_batch(int fd) {
+  for (int i = 0; i < BATCH; i++) {
+    reply_iov[i].iov_base = reply_buf[i];
+    reply_iov[i].iov_len = MAX_REPLY;
+    memset(&reply_msg[i].msg_hdr, 0, sizeof reply_msg[i].msg_hdr);
+    reply_msg[i].msg_hdr.msg_iov = &reply_iov[i];
+    reply_msg[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n = recvmmsg(fd, reply_msg, BATCH, MSG_DONTWAIT, NULL);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+    if (errno == ECONNREFUSED) {
+      fprintf(stderr, "load: nothing listens on that port\n");
+      exit(1);
+    }
+    die("recvmmsg");
+  }
+  return n < 0 ? 0 : n;
+}
+
+static void wait_readable(int fd, int64_t timeout_ns) {
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  if (timeout_ns < 0) timeout_ns = 0;
+  struct timespec ts = {.tv_sec = timeout_ns / 1000000000LL,
+                        .tv_nsec = timeout_ns % 1000000000LL};
+  ppoll(&p, 1, &ts, NULL);
+}
+
+static int throughput(int fd, const struct options *o) {
+  size_t prefix_len = strlen(o->prefix);
+  static char send_buf[BATCH][PAYLOAD_LEN + 1];
+  static struct iovec send_iov[BATCH];
+  static struct mmsghdr send_msg[BATCH];
+  uint32_t next_seq = 0, lost_below = 0;
+  long in_flight = 0, sent = 0, replies = 0, measured = 0, bad = 0, late = 0,
+       lost = 0;
+  int64_t start = now_ns();
+  int64_t measure_from = start + (int64_t)(o->warmup * 1e9);
+  int64_t stop_at = measure_from + (int64_t)(o->seconds * 1e9);
+  int64_t last_progress = start;
+  int64_t now = start;
+  while (now < stop_at && (o->count <= 0 || replies < o->count)) {
+    long room = o->window - in_flight;
+    if (o->count > 0 && room > o->count - replies - in_flight)
+      room = o->count - replies - in_flight;
+    if (room > BATCH) room = BATCH;
+    if (room > 0) {
+      for (long i = 0; i < room; i++) {
+        fill_payload(send_buf[i], next_seq + (uint32_t)i);
+        send_iov[i].iov_base = send_buf[i];
+        send_iov[i].iov_len = PAYLOAD_LEN;
+        memset(&send_msg[i].msg_hdr, 0, sizeof send_msg[i].msg_hdr);
+        send_msg[i].msg_hdr.msg_iov = &send_iov[i];
+        send_msg[i].msg_hdr.msg_iovlen = 1;
+      }
+      int n = sendmmsg(fd, send_msg, (unsigned)room, MSG_DONTWAIT);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+          errno != ECONNREFUSED && errno != ENOBUFS)
+        die("sendmmsg");
+      if (n > 0) {
+        next_seq += (uint32_t)n;
+        in_flight += n;
+        sent += n;
+      }
+    }
+    int got = receive_batch(fd);
+    now = now_ns();
+    for (int i = 0; i < got; i++) {
+      int64_t seq = check_reply(reply_buf[i], reply_msg[i].msg_len, o->prefix,
+                                prefix_len);
+      if (seq < 0) {
+        bad++;
+        in_flight--;
+      } else if ((uint32_t)seq < lost_below) {
+        late++;
+      } else {
+        in_flight--;
+        replies++;
+        if (now >= measure_from && now < stop_at) measured++;
+      }
+    }
+    if (got > 0) {
+      last_progress = now;
+    } else if (in_flight >= o->window || room <= 0) {
+      if (now - last_progress > STALL_NS) {
+        lost += in_flight;
+        in_flight = 0;
+        lost_below = next_seq;
+        last_progress = now;
+      } else {
+        wait_readable(fd, 1000000);
+        now = now_ns();
+      }
+    }
+  }
+  double seconds = (double)(now - measure_from) / 1e9;
+  if (seconds > o->seconds) seconds = o->seconds;
+  if (seconds <= 0) seconds = (double)(now - start) / 1e9;
+  printf("{\"mode\":\"throughput\",\"window\":%ld,\"sent\":%ld,\"replies\":%ld,"
+         "\"measured\":%ld,\"seconds\":%.4f,\"per_second\":%.1f,\"bad\":%ld,"
+         "\"late\":%ld,\"lost\":%ld}\n",
+         o->window, sent, replies, measured, seconds,
+         seconds > 0 ? measured / seconds : 0.0, bad, late, lost);
+  return 0;
+}
+
+static int compare_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int latency(int fd, const struct options *o) {
+  size_t prefix_len = strlen(o->prefix);
+  long count = o->count;
+  int64_t *sent_at = calloc((size_t)count, sizeof *sent_at);
+  int64_t *rtt = calloc((size_t)count, sizeof *rtt);
+  if (!sent_at || !rtt) die("calloc");
+  int64_t interval = (int64_t)(1e9 / o->rate);
+  long received = 0, bad = 0;
+  char payload[PAYLOAD_LEN + 1];
+  int64_t start = now_ns(), next = start, last_send = start;
+  long i = 0;
+  for (;;) {
+    int64_t now = now_ns();
+    if (i < count && now >= next) {
+      fill_payload(payload, (uint32_t)i);
+      sent_at[i] = now_ns();
+      if (send(fd, payload, PAYLOAD_LEN, MSG_DONTWAIT) < 0 &&
+          errno != ECONNREFUSED)
+        die("send");
+      last_send = sent_at[i];
+      i++;
+      next += interval;
+      continue;
+    }
+    if (i >= count && (received >= count || now - last_send > DRAIN_NS)) break;
+    int got = receive_batch(fd);
+    int64_t at = now_ns();
+    for (int k = 0; k < got; k++) {
+      int64_t seq = check_reply(reply_buf[k], reply_msg[k].msg_len, o->prefix,
+                                prefix_len);
+      if (seq < 0 || seq >= i || rtt[seq] != 0) {
+        bad++;
+        continue;
+      }
+      rtt[seq] = at - sent_at[seq];
+      if (rtt[seq] == 0) rtt[seq] = 1;
+      received++;
+    }
+    if (got == 0) {
+      int64_t until = i < count ? next : last_send + DRAIN_NS;
+      wait_readable(fd, until - now_ns());
+    }
+  }
+  int64_t *done = calloc((size_t)(received > 0 ? received : 1), sizeof *done);
+  long n = 0;
+  for (long k = 0; k < count; k++)
+    if (rtt[k] != 0) done[n++] = rtt[k];
+  qsort(done, (size_t)n, sizeof *done, compare_i64);
+  double p50 = n ? done[(n - 1) * 50 / 100] / 1000.0 : -1;
+  double p99 = n ? done[(n - 1) * 99 / 100] / 1000.0 : -1;
+  double max = n ? done[n - 1] / 1000.0 : -1;
+  printf("{\"mode\":\"latency\",\"rate\":%.0f,\"sent\":%ld,\"replies\":%ld,"
+         "\"bad\":%ld,\"lost\":%ld,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+         "\"max_us\":%.1f}\n",
+         o->rate, count, n, bad, count - n, p50, p99, max);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) usage();
+  struct options o = {.seconds = 1.0, .warmup = 0.2, .rate = 2000,
+                      .window = 64, .count = 0, .prefix = "OK..."};
+  for (int i = 4; i < argc; i++) {
+    if (i + 1 >= argc) usage();
+    const char *name = argv[i], *value = argv[++i];
+    if (!strcmp(name, "--seconds")) o.seconds = atof(value);
+    else if (!strcmp(name, "--warmup")) o.warmup = atof(value);
+    else if (!strcmp(name, "--window")) o.window = atol(value);
+    else if (!strcmp(name, "--count")) o.count = atol(value);
+    else if (!strcmp(name, "--rate")) o.rate = atof(value);
+    else if (!strcmp(name, "--prefix")) o.prefix = value;
+    else usage();
+  }
+  if (!(o.seconds > 0 && o.seconds <= MAX_SECONDS) || o.warmup < 0 ||
+      o.warmup > MAX_SECONDS || o.window < 1 || o.window > 4096 || o.count < 0 ||
+      !(o.rate >= 1 && o.rate <= 1e6))
+    usage();
+  int fd = open_socket(argv[2], argv[3]);
+  if (!strcmp(argv[1], "throughput")) return throughput(fd, &o);
+  if (!strcmp(argv[1], "latency")) {
+    if (o.count <= 0) o.count = 1000;
+    if (o.count > 1000000 || o.count / o.rate > MAX_SECONDS) usage();
+    return latency(fd, &o);
+  }
+  usage();
+}
