@@ -2,7 +2,13 @@
  * Every script's command line: `--help`, a bad port and an unknown flag.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { addressOf, loopbackSocket, runScript, within } from "../_helpers.ts";
+import {
+  addressOf,
+  loopbackSocket,
+  ROOT,
+  runScript,
+  within,
+} from "../_helpers.ts";
 
 const SCRIPTS = [
   "echo_server",
@@ -106,4 +112,52 @@ Deno.test("hello_client keeps numeric-looking names as typed", async () => {
   const [name] = await within(5_000, "the name", server.receive());
   assertEquals(new TextDecoder().decode(name), "007");
   await client;
+});
+
+/** Runs echo_server for a moment, on a pseudo-terminal or a pipe, and returns its output. */
+async function readyLineOutput(
+  terminal: boolean,
+  env: Record<string, string>,
+): Promise<string> {
+  const server =
+    `timeout -s INT 1 ${Deno.execPath()} run -N scripts/echo_server.ts --port 0`;
+  const args = terminal
+    ? ["script", "-qec", server, "/dev/null"]
+    : ["sh", "-c", server];
+  const child = new Deno.Command(args[0], {
+    args: args.slice(1),
+    cwd: ROOT,
+    clearEnv: true,
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      TERM: "xterm",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { stdout } = await within(
+    10_000,
+    "echo_server to stop",
+    child.output(),
+  );
+  return new TextDecoder().decode(stdout);
+}
+
+Deno.test("servers colour their ready line only on a terminal with NO_COLOR unset", async (t) => {
+  await t.step("terminal: green", async () => {
+    const out = await readyLineOutput(true, {});
+    assertStringIncludes(out, "\x1b[32mecho server listening on 127.0.0.1:");
+  });
+  await t.step("terminal with NO_COLOR=1: plain", async () => {
+    const out = await readyLineOutput(true, { NO_COLOR: "1" });
+    assertStringIncludes(out, "echo server listening on 127.0.0.1:");
+    assertEquals(out.includes("\x1b["), false);
+  });
+  await t.step("pipe: plain", async () => {
+    const out = await readyLineOutput(false, {});
+    assertStringIncludes(out, "echo server listening on 127.0.0.1:");
+    assertEquals(out.includes("\x1b["), false);
+  });
 });

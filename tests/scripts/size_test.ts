@@ -2,6 +2,7 @@
  * size_server with size_client and improved_client, run as real processes.
  */
 import {
+  assert,
   assertEquals,
   assertGreaterOrEqual,
   assertMatch,
@@ -128,5 +129,22 @@ Deno.test("improved_client ignores a reply from another port and prints only the
   assertStringIncludes(
     stderr,
     `ignored 10 bytes from 127.0.0.1:${impostorPort}: not the server`,
+  );
+});
+
+Deno.test("improved_client --jitter waits a random time up to each doubled delay", async () => {
+  using silent = loopbackSocket();
+  const { code, stdout } = await runScript("improved_client", [
+    "--port",
+    String(addressOf(silent).port),
+    "--jitter",
+  ]);
+  assertEquals(code, 1);
+  const waits = [...stdout.matchAll(/waiting (\d+\.\d\d) s/g)].map((m) =>
+    Number(m[1])
+  );
+  assertEquals(waits.length, 5);
+  waits.forEach((wait, i) =>
+    assert(wait <= 0.1 * 2 ** i, `wait ${i + 1} was ${wait} s`)
   );
 });
