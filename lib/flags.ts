@@ -64,6 +64,8 @@ export interface CommandSpec {
   summary: string;
   /** Flags by name in camelCase; `initialDelay` is `--initial-delay`. */
   flags: Record<string, FlagSpec>;
+  /** The command that runs it; `deno run -N scripts/NAME.ts` if absent. */
+  run?: string;
   /** Placeholder for positional arguments (`[NAME...]`); none if absent. */
   positionals?: string;
   /** Lines shown at the end of `--help`: examples, which script to pair with. */
@@ -355,7 +357,8 @@ export function formatHelp(spec: CommandSpec): string {
 
 function usageLine(spec: CommandSpec): string {
   const positionals = spec.positionals ? ` ${spec.positionals}` : "";
-  return `deno run -N scripts/${spec.name}.ts [options]${positionals}`;
+  const run = spec.run ?? `deno run -N scripts/${spec.name}.ts`;
+  return `${run} [options]${positionals}`;
 }
 
 /**

@@ -148,6 +148,7 @@ export function startRelay(options: RelayOptions): Relay {
 
 const COMMAND = {
   name: "lossy_relay",
+  run: "deno run -N tools/lossy_relay.ts",
   summary:
     "A lossy UDP relay: drops, delays, duplicates and reorders datagrams, from a seed.",
   flags: {

@@ -40,6 +40,7 @@ import {
 
 const COMMAND = {
   name: "ffi_echo_server",
+  run: "deno run -N --allow-ffi bench/fast_path/ffi_echo_server.ts",
   summary:
     'Echo server on recvmmsg/sendmmsg through FFI (Linux): "OK..." and the same bytes.',
   flags: {
