@@ -24,6 +24,7 @@ import {
   buildCPrograms,
   type CPrograms,
   type LatencyResult,
+  output,
   removeCPrograms,
   runLoad,
   type ThroughputResult,
@@ -225,22 +226,10 @@ interface Run {
 }
 
 // #region processes
+/** What a command printed, if it ran and succeeded. */
 async function commandOutput(command: string, args: string[]) {
-  try {
-    const result = await new Deno.Command(command, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return result.success
-      ? (decoder.decode(result.stdout) + decoder.decode(result.stderr)).trim()
-      : undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  const result = await output(command, args);
+  return result?.ok ? (result.stdout + result.stderr).trim() : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -26,7 +26,14 @@ export interface CPrograms {
   compiler: string;
 }
 
-async function output(command: string, args: string[]) {
+/**
+ * Runs a command to its end; `undefined` if it is not installed.
+ *
+ * @param command The program.
+ * @param args Its arguments.
+ * @returns Whether it succeeded, and what it printed.
+ */
+export async function output(command: string, args: string[]) {
   try {
     const result = await new Deno.Command(command, {
       args,
