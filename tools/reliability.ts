@@ -15,9 +15,8 @@ import {
   fireHostile,
   flood,
   persistentExchange,
+  throughRelay,
 } from "../tests/hardening/_measure.ts";
-import { runScript } from "../tests/_helpers.ts";
-import { startRelay } from "./lossy_relay.ts";
 
 const HOSTILE = 10_000;
 const SERVERS = ["echo_server", "hello_server", "time_server", "size_server"];
@@ -76,19 +75,12 @@ async function lossFigures() {
       let successes = 0;
       const runs = 10;
       for (let seed = 1; seed <= runs; seed++) {
-        await using relay = startRelay({
-          hostname: "127.0.0.1",
-          port: 0,
-          target: server.address,
+        const { code } = await throughRelay(server.address, {
           drop,
           duplicate: 0.1,
           delayMs: 20,
           seed,
         });
-        const { code } = await runScript("improved_client", [
-          "--port",
-          String(relay.addr.port),
-        ]);
         if (code === 0) successes++;
       }
       rows.push({ drop, runs, successes });

@@ -6,10 +6,13 @@
  */
 import { hostilePayloads } from "./_hostile.ts";
 import { openClient, requestWithBackoff } from "../../lib/request.ts";
+import { startRelay } from "../../tools/lossy_relay.ts";
 import {
   clientSocket,
   encode,
   type RunningScript,
+  runScript,
+  type ScriptResult,
   sleep,
 } from "../_helpers.ts";
 
@@ -129,4 +132,32 @@ export async function flood(
   }
   const rssAfter = await residentBytes(server.child.pid);
   return { sent: count, sockets, answered, rssBefore, rssAfter };
+}
+
+/** How a relay mangles traffic, for {@linkcode throughRelay}. */
+export interface Loss {
+  drop: number;
+  duplicate: number;
+  delayMs: number;
+  seed: number;
+}
+
+/**
+ * Runs improved_client once through a fresh lossy relay in front of
+ * `server`, and returns what it printed.
+ */
+export async function throughRelay(
+  server: Deno.NetAddr,
+  loss: Loss,
+): Promise<ScriptResult> {
+  await using relay = startRelay({
+    hostname: "127.0.0.1",
+    port: 0,
+    target: server,
+    ...loss,
+  });
+  return await runScript("improved_client", [
+    "--port",
+    String(relay.addr.port),
+  ]);
 }

@@ -8,6 +8,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { startRelay } from "../../tools/lossy_relay.ts";
+import { throughRelay } from "./_measure.ts";
 import { runScript, startScript } from "../_helpers.ts";
 
 Deno.test("improved_client gets through a relay that drops half, duplicates and reorders", async () => {
@@ -15,19 +16,12 @@ Deno.test("improved_client gets through a relay that drops half, duplicates and 
   let successes = 0;
   const runs = 10;
   for (let seed = 1; seed <= runs; seed++) {
-    await using relay = startRelay({
-      hostname: "127.0.0.1",
-      port: 0,
-      target: server.address,
+    const { code, stdout } = await throughRelay(server.address, {
       drop: 0.5,
       duplicate: 0.3,
       delayMs: 30,
       seed,
     });
-    const { code, stdout } = await runScript("improved_client", [
-      "--port",
-      String(relay.addr.port),
-    ]);
     if (code === 0) {
       successes++;
       // Duplicated or late replies never show twice.
