@@ -162,33 +162,6 @@ Deno.test("broadcast_listener --host :: hears an IPv4 broadcast to 127.255.255.2
   );
 });
 
-Deno.test("improved_client works against an IPv6 server on ::1", async () => {
-  await using server = await startScript("size_server", [
-    "--host",
-    "::1",
-    "--port",
-    "0",
-  ]);
-  const port = server.address.port;
-  const { code, stdout, stderr } = await runScript("improved_client", [
-    "--host",
-    "::1",
-    "--port",
-    String(port),
-  ]);
-  assertEquals(code, 0, stderr);
-  // Nothing was ignored: the reply from [::1]:PORT is the server's.
-  assertEquals(stderr, "");
-  assertMatch(
-    stdout,
-    new RegExp(
-      `^Attempt 1: sent to \\[::1\\]:${port}, waiting 0\\.10 s\n` +
-        `(Attempt \\d: .*\n)*` +
-        `The Server reply: Your data was 12 bytes\n$`,
-    ),
-  );
-});
-
 /** A client run, the output it must print, and what the server logs. */
 interface Client {
   name: string;
@@ -214,8 +187,8 @@ const CLIENTS: Client[] = [
   {
     name: "hello_client",
     server: "hello_server",
-    args: ["Ada"],
-    stdout: /^Hello, Ada!\n$/,
+    args: ["Ada", "Grace"],
+    stdout: /^Hello, Ada!\nHello, Grace!\n$/,
     log: new RegExp(`^Received from ${FROM}\\.$`),
   },
   {
@@ -245,25 +218,37 @@ const CLIENTS: Client[] = [
   },
 ];
 
+// Each client against a server on ::1 by address, and against a dual-stack
+// server on :: by the name localhost.
+const TARGETS = [
+  { client: "::1", server: "::1" },
+  { client: "localhost", server: "::" },
+];
+
 for (const client of CLIENTS) {
-  Deno.test(`${client.name} --host localhost reaches a server on ::`, async () => {
-    await using server = await startScript(client.server, [
-      "--host",
-      "::",
-      "--port",
-      "0",
-    ]);
-    const { code, stdout, stderr } = await runScript(client.name, [
-      "--host",
-      "localhost",
-      "--port",
-      String(server.address.port),
-      ...client.args,
-    ], { stdin: client.stdin });
-    assertEquals(code, 0, stderr);
-    assertEquals(stderr, "");
-    assertMatch(stdout, client.stdout);
-    await server.waitForLine(client.log);
+  Deno.test(`${client.name} reaches a server on ::1, and one on :: through localhost`, async (t) => {
+    for (const target of TARGETS) {
+      await t.step(`--host ${target.client}`, async () => {
+        await using server = await startScript(client.server, [
+          "--host",
+          target.server,
+          "--port",
+          "0",
+        ]);
+        const { code, stdout, stderr } = await runScript(client.name, [
+          "--host",
+          target.client,
+          "--port",
+          String(server.address.port),
+          ...client.args,
+        ], { stdin: client.stdin });
+        assertEquals(code, 0, stderr);
+        // Nothing was ignored: the reply came from the server's address.
+        assertEquals(stderr, "");
+        assertMatch(stdout, client.stdout);
+        await server.waitForLine(client.log);
+      });
+    }
   });
 }
 

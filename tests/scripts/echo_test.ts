@@ -124,23 +124,6 @@ Deno.test("echo_client sends each input line and prints each reply, no prompt wh
   );
 });
 
-Deno.test("echo_client talks to an IPv6 server", async () => {
-  await using server = await startScript("echo_server", [
-    "--host",
-    "::1",
-    "--port",
-    "0",
-  ]);
-  const { code, stdout } = await runScript("echo_client", [
-    "--host",
-    "::1",
-    "--port",
-    String(server.address.port),
-  ], { stdin: encode("v6") });
-  assertEquals(code, 0);
-  assertEquals(stdout, "Server reply : OK...v6\n");
-});
-
 Deno.test("echo_client ends cleanly on empty input", async () => {
   const { code, stdout, stderr } = await runScript("echo_client", [], {
     stdin: new Uint8Array(),

@@ -49,25 +49,6 @@ Deno.test("hello_client sends the original's three names, one reply per line", a
   );
 });
 
-Deno.test("hello_client sends the names it is given, over IPv6 too", async () => {
-  await using server = await startScript("hello_server", [
-    "--host",
-    "::1",
-    "--port",
-    "0",
-  ]);
-  const { code, stdout } = await runScript("hello_client", [
-    "--host",
-    "::1",
-    "--port",
-    String(server.address.port),
-    "Grace",
-    "Linus",
-  ]);
-  assertEquals(code, 0);
-  assertEquals(stdout, "Hello, Grace!\nHello, Linus!\n");
-});
-
 Deno.test("hello_client gives up on a silent port with exit 1", async () => {
   using silent = loopbackSocket();
   const { code, stderr } = await runScript("hello_client", [

@@ -51,25 +51,6 @@ Deno.test("size_client prints what it sent and the server's reply", async () => 
   );
 });
 
-Deno.test("size_client and size_server work over IPv6 with --message", async () => {
-  await using server = await startScript("size_server", [
-    "--host",
-    "::1",
-    "--port",
-    "0",
-  ]);
-  const { code, stdout } = await runScript("size_client", [
-    "--host",
-    "::1",
-    "--port",
-    String(server.address.port),
-    "--message",
-    "four",
-  ]);
-  assertEquals(code, 0);
-  assertStringIncludes(stdout, "The Server reply: Your data was 4 bytes\n");
-});
-
 Deno.test("improved_client gets its reply through size_server --drop 0.5 in nearly every run", async () => {
   await using server = await startScript("size_server", [
     "--port",

@@ -59,25 +59,6 @@ Deno.test("time_client prints today's date from time_server", async () => {
   assert(candidates.includes(printed), `${printed} is not about now`);
 });
 
-Deno.test("time_client works with an IPv6 server and prints ISO 8601 with --iso", async () => {
-  await using server = await startScript("time_server", [
-    "--host",
-    "::1",
-    "--port",
-    "0",
-  ]);
-  const { code, stdout } = await runScript("time_client", [
-    "--host",
-    "::1",
-    "--port",
-    String(server.address.port),
-    "--iso",
-  ]);
-  assertEquals(code, 0);
-  assertMatch(stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\n$/);
-  assertEquals(stdout.slice(0, 10), new Date().toISOString().slice(0, 10));
-});
-
 /** A one-shot fake server: answers the first datagram with `reply`. */
 async function fakeServer(
   reply: Uint8Array,
