@@ -60,6 +60,250 @@ export async function within<T>(
   }
 }
 
+/** What a finished process printed, and how it ended. */
+export interface ProcessResult {
+  /** The exit code (128 + N if a signal N ended it). */
+  code: number;
+  /** Everything written to stdout, as bytes: replies are compared exactly. */
+  stdout: Uint8Array;
+  /** Everything written to stderr. */
+  stderr: string;
+}
+
+/** Options for running a process. */
+export interface ProcessOptions {
+  /** Extra environment variables (NO_COLOR=1 is always set). */
+  env?: Record<string, string>;
+  /** Bytes to write to stdin, which is then closed. */
+  stdin?: Uint8Array;
+  /** Kill the process and fail if it runs longer than this (default 15 s). */
+  timeoutMs?: number;
+}
+
+function spawn(
+  command: string,
+  args: string[],
+  env: Record<string, string> | undefined,
+  stdin: "piped" | "null",
+): Deno.ChildProcess {
+  return new Deno.Command(command, {
+    args,
+    cwd: ROOT,
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env },
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // it has already exited
+  }
+}
+
+async function writeAndClose(
+  child: Deno.ChildProcess,
+  bytes: Uint8Array,
+): Promise<void> {
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(bytes);
+    await writer.close();
+  } catch {
+    // it exited without reading its input; its output says why
+  }
+}
+
+/**
+ * Runs a program to its end and returns what it printed. Kills it if it
+ * runs longer than `timeoutMs`, and then fails.
+ */
+export async function runProcess(
+  command: string,
+  args: string[],
+  options: ProcessOptions = {},
+): Promise<ProcessResult> {
+  const child = spawn(
+    command,
+    args,
+    options.env,
+    options.stdin ? "piped" : "null",
+  );
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    kill(child, "SIGKILL");
+  }, timeoutMs);
+  try {
+    if (options.stdin) await writeAndClose(child, options.stdin);
+    const output = await child.output();
+    const stderr = decode(output.stderr);
+    if (killed) {
+      throw new Error(
+        `${command} ${args.join(" ")} ran longer than ${timeoutMs} ms and ` +
+          `was killed; stderr: ${JSON.stringify(stderr)}`,
+      );
+    }
+    return { code: output.code, stdout: output.stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A program running in the background; dispose of it to stop it. */
+export interface RunningProcess extends AsyncDisposable {
+  /** The process. */
+  child: Deno.ChildProcess;
+  /**
+   * Waits until `find` returns something, checking each time the process
+   * prints, and returns it. Fails after `timeoutMs`, or as soon as the
+   * process has exited without it, showing what the process printed.
+   */
+  waitUntil<T>(
+    find: () => T | undefined,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>;
+  /** Waits until the text of stdout or stderr matches `pattern`. */
+  waitFor(
+    stream: "stdout" | "stderr",
+    pattern: RegExp,
+    timeoutMs?: number,
+  ): Promise<RegExpExecArray>;
+  /** Stdout so far, as bytes. */
+  stdout(): Uint8Array;
+  /** Stdout so far, as text. */
+  stdoutText(): string;
+  /** Stderr so far. */
+  stderr(): string;
+  /** Writes bytes to stdin (start it with `stdin: "piped"`). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Sends SIGTERM (SIGKILL 5 s later) and waits for the exit. */
+  stop(): Promise<ProcessResult>;
+}
+
+/** Starts a program in the background and collects everything it prints. */
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: "piped" | "null" } = {},
+): RunningProcess {
+  const child = spawn(command, args, options.env, options.stdin ?? "null");
+  const out: Uint8Array[] = [];
+  let outText = "";
+  let err = "";
+  const changed = new Set<() => void>();
+  async function collect(
+    stream: ReadableStream<Uint8Array>,
+    add: (chunk: Uint8Array) => void,
+  ) {
+    for await (const chunk of stream) {
+      add(chunk);
+      for (const notify of changed) notify();
+    }
+  }
+  const outDecoder = new TextDecoder();
+  const errDecoder = new TextDecoder();
+  const reading = Promise.all([
+    collect(child.stdout, (chunk) => {
+      out.push(chunk);
+      outText += outDecoder.decode(chunk, { stream: true });
+    }),
+    collect(child.stderr, (chunk) => {
+      err += errDecoder.decode(chunk, { stream: true });
+    }),
+  ]);
+  const writer = options.stdin === "piped"
+    ? child.stdin.getWriter()
+    : undefined;
+
+  let exited = false;
+  child.status.then(() => {
+    exited = true;
+    for (const notify of changed) notify();
+  });
+
+  function printed(): string {
+    return `end of stdout: ${JSON.stringify(outText.slice(-300))}, ` +
+      `stderr: ${JSON.stringify(err.slice(-300))}`;
+  }
+
+  async function waitUntil<T>(
+    find: () => T | undefined,
+    what: string,
+    timeoutMs = 10_000,
+  ): Promise<T> {
+    let wake = () => {};
+    const waiting = (async () => {
+      while (true) {
+        const found = find();
+        if (found !== undefined) return found;
+        if (exited) {
+          await reading; // the last output may still be on its way
+          const last = find();
+          if (last !== undefined) return last;
+          throw new Error(`${command} exited before ${what}; ${printed()}`);
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          changed.add(resolve);
+        });
+        changed.delete(wake);
+      }
+    })();
+    try {
+      return await within(
+        timeoutMs,
+        `${command}: ${what}; ${printed()}`,
+        waiting,
+      );
+    } finally {
+      changed.delete(wake);
+      wake();
+    }
+  }
+
+  let result: Promise<ProcessResult> | undefined;
+  function stop(): Promise<ProcessResult> {
+    result ??= (async () => {
+      await writer?.close().catch(() => {});
+      kill(child, "SIGTERM");
+      const timer = setTimeout(() => kill(child, "SIGKILL"), 5_000);
+      const status = await child.status;
+      clearTimeout(timer);
+      await within(5_000, `${command} to close its output`, reading);
+      return { code: status.code, stdout: concat(...out), stderr: err };
+    })();
+    return result;
+  }
+
+  return {
+    child,
+    waitUntil,
+    waitFor: (stream, pattern, timeoutMs) =>
+      waitUntil(
+        () => pattern.exec(stream === "stdout" ? outText : err) ?? undefined,
+        `printing ${pattern} on ${stream}`,
+        timeoutMs,
+      ),
+    stdout: () => concat(...out),
+    stdoutText: () => outText,
+    stderr: () => err,
+    async write(bytes: Uint8Array) {
+      if (writer === undefined) throw new Error("start it with stdin: piped");
+      await writer.write(bytes);
+    },
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+}
+
 /** What a finished script printed, and how it ended. */
 export interface ScriptResult {
   /** The exit code. */
@@ -70,29 +314,14 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** Options for starting a script. */
-export interface ScriptOptions {
+/** Options for running a script. */
+export interface ScriptOptions extends ProcessOptions {
   /** Extra environment variables (NO_COLOR=1 and TZ=UTC are always set). */
   env?: Record<string, string>;
-  /** Bytes to write to the script's stdin, which is then closed. */
-  stdin?: Uint8Array;
-  /** Give up and kill the script after this long (default 15 s). */
-  timeoutMs?: number;
 }
 
-function command(
-  name: string,
-  args: string[],
-  options: ScriptOptions,
-): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-N", `scripts/${name}.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", TZ: "UTC", ...options.env },
-    stdin: options.stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
+function scriptArgs(name: string, args: string[]): string[] {
+  return ["run", "-N", `scripts/${name}.ts`, ...args];
 }
 
 /**
@@ -104,27 +333,11 @@ export async function runScript(
   args: string[] = [],
   options: ScriptOptions = {},
 ): Promise<ScriptResult> {
-  const child = command(name, args, options).spawn();
-  if (options.stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(options.stdin);
-    await writer.close();
-  }
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  try {
-    const output = await child.output();
-    if (output.signal === "SIGKILL") {
-      throw new Error(`${name} ran longer than ${timeoutMs} ms and was killed`);
-    }
-    return {
-      code: output.code,
-      stdout: decode(output.stdout),
-      stderr: decode(output.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await runProcess(Deno.execPath(), scriptArgs(name, args), {
+    ...options,
+    env: { TZ: "UTC", ...options.env },
+  });
+  return { ...result, stdout: decode(result.stdout) };
 }
 
 /** A script running in the background; dispose of it to stop it. */
@@ -141,7 +354,7 @@ export interface RunningScript extends AsyncDisposable {
   stop(): Promise<ScriptResult>;
 }
 
-const READY = / listening on (\[[^\]]+\]|[^:\s]+):(\d+)$/m;
+const READY = / listening on (\[[^\]]+\]|[^:\s]+):(\d+)$/;
 
 /**
  * Starts a server script and waits for its ready line, which names the
@@ -150,82 +363,36 @@ const READY = / listening on (\[[^\]]+\]|[^:\s]+):(\d+)$/m;
 export async function startScript(
   name: string,
   args: string[] = [],
-  options: ScriptOptions = {},
+  options: { env?: Record<string, string> } = {},
 ): Promise<RunningScript> {
-  const child = command(name, args, options).spawn();
-  let out = "";
-  let err = "";
-  const changed = new Set<() => void>();
-  async function collect(
-    stream: ReadableStream<Uint8Array>,
-    add: (text: string) => void,
-  ) {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      add(chunk);
-      for (const notify of changed) notify();
-    }
-  }
-  const reading = Promise.all([
-    collect(child.stdout, (text) => out += text),
-    collect(child.stderr, (text) => err += text),
-  ]);
+  const running = startProcess(Deno.execPath(), scriptArgs(name, args), {
+    env: { TZ: "UTC", ...options.env },
+  });
 
-  async function waitForLine(pattern: RegExp, timeoutMs = 10_000) {
-    let wake = () => {};
-    const found = () => out.split("\n").find((line) => pattern.test(line));
-    const waiting = (async () => {
-      while (found() === undefined) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          changed.add(resolve);
-        });
-        changed.delete(wake);
-      }
-      return found() as string;
-    })();
-    try {
-      return await within(
-        timeoutMs,
-        `${name} to print a line matching ${pattern}; end of stdout so far: ${
-          JSON.stringify(out.slice(-300))
-        }, stderr: ${JSON.stringify(err.slice(-300))}`,
-        waiting,
-      );
-    } finally {
-      changed.delete(wake);
-      wake();
-    }
+  function waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    return running.waitUntil(
+      () => running.stdoutText().split("\n").find((line) => pattern.test(line)),
+      `${name} to print a line matching ${pattern}`,
+      timeoutMs,
+    );
   }
 
-  let result: Promise<ScriptResult> | undefined;
-  function stop(): Promise<ScriptResult> {
-    result ??= (async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      const status = await child.status;
-      clearTimeout(timer);
-      await reading;
-      return { code: status.code, stdout: out, stderr: err };
-    })();
-    return result;
+  async function stop(): Promise<ScriptResult> {
+    const result = await running.stop();
+    return { ...result, stdout: decode(result.stdout) };
   }
 
   try {
-    const line = await waitForLine(READY);
-    const [, host, port] = READY.exec(line) ?? [];
+    const [, host, port] = READY.exec(await waitForLine(READY)) ?? [];
     return {
       address: {
         transport: "udp",
         hostname: host.replace(/^\[|\]$/g, ""),
         port: Number(port),
       },
-      child,
+      child: running.child,
       waitForLine,
-      stdout: () => out,
+      stdout: running.stdoutText,
       stop,
       [Symbol.asyncDispose]: async () => {
         await stop();

@@ -13,127 +13,30 @@
  *
  * @module
  */
-import { concat, decode, ROOT, within } from "../_helpers.ts";
+import {
+  decode,
+  type ProcessResult,
+  type RunningProcess,
+  runProcess,
+  startProcess,
+} from "../_helpers.ts";
 
-/** What a finished tool printed, and how it ended. */
-export interface ToolResult {
-  /** The exit code (128 + N if a signal N ended it). */
-  code: number;
-  /** Everything written to stdout, as bytes: replies are compared exactly. */
-  stdout: Uint8Array;
-  /** Everything written to stderr. */
-  stderr: string;
-}
+/** What a finished tool printed: its stdout as bytes, compared exactly. */
+export type ToolResult = ProcessResult;
 
-/** Options for running a tool. */
-export interface ToolOptions {
-  /** Extra environment variables. */
-  env?: Record<string, string>;
-  /** Bytes to write to the tool's stdin, which is then closed. */
-  stdin?: Uint8Array;
-  /** Kill the tool and fail if it runs longer than this (default 15 s). */
-  timeoutMs?: number;
-}
-
-function spawn(
-  command: string,
-  args: string[],
-  env: Record<string, string> | undefined,
-  stdin: "piped" | "null",
-): Deno.ChildProcess {
-  return new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env },
-    stdin,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // it has already exited
-  }
-}
-
-async function writeAndClose(
-  child: Deno.ChildProcess,
-  bytes: Uint8Array,
-): Promise<void> {
-  const writer = child.stdin.getWriter();
-  try {
-    await writer.write(bytes);
-    await writer.close();
-  } catch {
-    // the tool exited without reading its input; its output says why
-  }
-}
-
-/**
- * Runs a tool to its end and returns what it printed. Kills it if it runs
- * longer than `timeoutMs`, and then fails.
- */
-export async function runTool(
-  command: string,
-  args: string[],
-  options: ToolOptions = {},
-): Promise<ToolResult> {
-  const stdin = options.stdin ? "piped" : "null";
-  const child = spawn(command, args, options.env, stdin);
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    kill(child, "SIGKILL");
-  }, timeoutMs);
-  try {
-    if (options.stdin) await writeAndClose(child, options.stdin);
-    const output = await child.output();
-    const stderr = decode(output.stderr);
-    if (killed) {
-      throw new Error(
-        `${command} ${args.join(" ")} ran longer than ${timeoutMs} ms and ` +
-          `was killed; stderr: ${JSON.stringify(stderr)}`,
-      );
-    }
-    return { code: output.code, stdout: output.stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Runs a tool to its end (see {@linkcode runProcess}). */
+export const runTool = runProcess;
 
 /** A tool running in the background; dispose of it to stop it. */
-export interface RunningTool extends AsyncDisposable {
-  /** The process. */
-  child: Deno.ChildProcess;
+export interface RunningTool extends RunningProcess {
   /** The match of the `ready` pattern it was started with, if any. */
   ready: RegExpExecArray | undefined;
-  /**
-   * Waits until the text of stdout or stderr matches `pattern`, and returns
-   * the match. Fails after `timeoutMs`, showing what the tool printed.
-   */
-  waitFor(
-    stream: "stdout" | "stderr",
-    pattern: RegExp,
-    timeoutMs?: number,
-  ): Promise<RegExpExecArray>;
-  /** Stdout so far, as bytes. */
-  stdout(): Uint8Array;
-  /** Stderr so far. */
-  stderr(): string;
-  /** Writes bytes to the tool's stdin (start it with `stdin: "piped"`). */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Sends SIGTERM (SIGKILL 5 s later) and waits for the exit. */
-  stop(): Promise<ToolResult>;
 }
 
 /**
- * Starts a tool in the background and collects its output. With
- * `ready`, waits for its stdout or stderr to match before returning, and
- * stops it if that never happens.
+ * Starts a tool in the background and collects its output. With `ready`,
+ * waits for its stdout or stderr to match before returning, and stops it if
+ * that never happens.
  */
 export async function startTool(
   command: string,
@@ -144,124 +47,20 @@ export async function startTool(
     ready?: { stream: "stdout" | "stderr"; pattern: RegExp };
   } = {},
 ): Promise<RunningTool> {
-  const child = spawn(command, args, options.env, options.stdin ?? "null");
-  const out: Uint8Array[] = [];
-  let err = "";
-  const changed = new Set<() => void>();
-  async function collect(
-    stream: ReadableStream<Uint8Array>,
-    add: (chunk: Uint8Array) => void,
-  ) {
-    for await (const chunk of stream) {
-      add(chunk);
-      for (const notify of changed) notify();
-    }
-  }
-  const errors = new TextDecoder();
-  const reading = Promise.all([
-    collect(child.stdout, (chunk) => out.push(chunk)),
-    collect(
-      child.stderr,
-      (chunk) => err += errors.decode(chunk, { stream: true }),
-    ),
-  ]);
-  const writer = options.stdin === "piped"
-    ? child.stdin.getWriter()
-    : undefined;
-  const text = {
-    stdout: () => decode(concat(...out)),
-    stderr: () => err,
-  };
-
-  let exited = false;
-  child.status.then(() => {
-    exited = true;
-    for (const notify of changed) notify();
-  });
-
-  async function waitFor(
-    stream: "stdout" | "stderr",
-    pattern: RegExp,
-    timeoutMs = 10_000,
-  ): Promise<RegExpExecArray> {
-    let wake = () => {};
-    const waiting = (async () => {
-      while (true) {
-        const match = pattern.exec(text[stream]());
-        if (match !== null) return match;
-        if (exited) {
-          await reading; // the last output may still be on its way
-          const last = pattern.exec(text[stream]());
-          if (last !== null) return last;
-          throw new Error(
-            `${command} exited before printing ${pattern} on ${stream}; ` +
-              `stdout: ${JSON.stringify(text.stdout())}, stderr: ${
-                JSON.stringify(err)
-              }`,
-          );
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          changed.add(resolve);
-        });
-        changed.delete(wake);
-      }
-    })();
-    try {
-      return await within(
-        timeoutMs,
-        `${command} to print ${pattern} on ${stream}; stdout so far: ${
-          JSON.stringify(text.stdout())
-        }, stderr: ${JSON.stringify(err)}`,
-        waiting,
-      );
-    } finally {
-      changed.delete(wake);
-      wake();
-    }
-  }
-
-  let result: Promise<ToolResult> | undefined;
-  function stop(): Promise<ToolResult> {
-    result ??= (async () => {
-      await writer?.close().catch(() => {});
-      kill(child, "SIGTERM");
-      const timer = setTimeout(() => kill(child, "SIGKILL"), 5_000);
-      const status = await child.status;
-      clearTimeout(timer);
-      await within(5_000, `${command} to close its output`, reading);
-      return { code: status.code, stdout: concat(...out), stderr: err };
-    })();
-    return result;
-  }
-
-  const running: RunningTool = {
-    child,
-    ready: undefined,
-    waitFor,
-    stdout: () => concat(...out),
-    stderr: () => err,
-    async write(bytes: Uint8Array) {
-      if (writer === undefined) throw new Error("start it with stdin: piped");
-      await writer.write(bytes);
-    },
-    stop,
-    [Symbol.asyncDispose]: async () => {
-      await stop();
-    },
-  };
+  const running = startProcess(command, args, options);
+  let ready: RegExpExecArray | undefined;
   if (options.ready) {
     try {
-      running.ready = await waitFor(
+      ready = await running.waitFor(
         options.ready.stream,
         options.ready.pattern,
       );
     } catch (error) {
-      await stop();
+      await running.stop();
       throw error;
     }
   }
-  return running;
+  return { ...running, ready };
 }
 
 /** Something a test needs from this machine. */
