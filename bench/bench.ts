@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
+import { parseArgs } from "jsr:@std/cli@^1/parse-args";
 import {
   BENCH_DIR,
   buildCPrograms,

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
-import { setColorEnabled } from "@std/fmt/colors";
+import { parseArgs } from "jsr:@std/cli@^1/parse-args";
+import { setColorEnabled } from "jsr:@std/fmt@^1/colors";
 import { flushOutput } from "./output.ts";
 
 /** A mistake on the command line. {@linkcode runCommand} exits 2 on it. */
@@ -90,7 +90,7 @@ export type Flags<S extends CommandSpec> =
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { flagName } from "./flags.ts";
  *
  * assertEquals(flagName("initialDelay"), "initial-delay");
@@ -108,7 +108,7 @@ export function flagName(key: string): string {
  *
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "@std/assert";
+ * import { assertEquals, assertThrows } from "jsr:@std/assert@^1";
  * import { parsePort, UsageError } from "./flags.ts";
  *
  * assertEquals(parsePort("8888"), 8888);
@@ -137,7 +137,7 @@ export function parsePort(text: string, flag = "port"): number {
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { parseSeconds } from "./flags.ts";
  *
  * assertEquals(parseSeconds("0.5"), 0.5);
@@ -165,7 +165,7 @@ export function parseSeconds(text: string, flag = "timeout"): number {
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { parseProbability } from "./flags.ts";
  *
  * assertEquals(parseProbability("0.5"), 0.5);
@@ -191,7 +191,7 @@ export function parseProbability(text: string, flag = "drop"): number {
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { parseCount } from "./flags.ts";
  *
  * assertEquals(parseCount("3"), 3);
@@ -230,7 +230,7 @@ const CHECKS: Record<
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { parseFlags } from "./flags.ts";
  *
  * const spec = {
@@ -311,7 +311,7 @@ export function parseFlags<const S extends CommandSpec>(
  *
  * @example
  * ```ts
- * import { assertStringIncludes } from "@std/assert";
+ * import { assertStringIncludes } from "jsr:@std/assert@^1";
  * import { formatHelp } from "./flags.ts";
  *
  * const help = formatHelp({

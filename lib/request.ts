@@ -59,7 +59,7 @@ const IPV4 =
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { resolveTarget } from "./request.ts";
  *
  * const target = await resolveTarget("0:0:0:0:0:0:0:1", 8888);
@@ -262,7 +262,7 @@ export async function requestWithBackoff(
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { noReply } from "./request.ts";
  *
  * const error = noReply({ transport: "udp", hostname: "127.0.0.1", port: 8888 }, 5, "echo_server");

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { readLines } from "./stdin.ts";
  *
  * const stream = ReadableStream.from([new TextEncoder().encode("a\r\nb")]);

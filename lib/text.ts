@@ -31,7 +31,7 @@ export interface SafeTextOptions {
  *
  * @example Escapes a terminal escape sequence
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { safeText } from "./text.ts";
  *
  * const bytes = new TextEncoder().encode("\x1b[2Jhi\n");

@@ -20,7 +20,7 @@ const HALF = 2 ** 31;
  *
  * @example The Unix epoch
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { encodeTime } from "./time.ts";
  *
  * assertEquals(encodeTime(new Date(0)), new Uint8Array([0x83, 0xaa, 0x7e, 0x80]));
@@ -43,7 +43,7 @@ export function encodeTime(date: Date): Uint8Array {
  *
  * @example A date after the wrap
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { decodeTime, encodeTime } from "./time.ts";
  *
  * const date = new Date("2040-01-01T00:00:00Z");
@@ -90,7 +90,7 @@ const MONTHS = [
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { ctime } from "./time.ts";
  *
  * const date = new Date("2016-03-20T09:29:09Z");

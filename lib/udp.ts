@@ -28,7 +28,7 @@ export const RECEIVE_BUFFER_SIZE = 65_536;
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { formatAddress } from "./udp.ts";
  *
  * assertEquals(formatAddress({ transport: "udp", hostname: "::1", port: 7 }), "[::1]:7");
@@ -165,7 +165,7 @@ export const MAX_REPLY_GROWTH = 32;
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { refusalReason } from "./udp.ts";
  *
  * const from = { transport: "udp", hostname: "127.0.0.1", port: 19 } as const;

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { cyan, green } from "@std/fmt/colors";
+import { cyan, green } from "jsr:@std/fmt@^1/colors";
 import { runCommand } from "../lib/flags.ts";
 import { printLine } from "../lib/output.ts";
 import { safeText } from "../lib/text.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { cyan, green } from "@std/fmt/colors";
+import { cyan, green } from "jsr:@std/fmt@^1/colors";
 import { runCommand, UsageError } from "../lib/flags.ts";
 import { printLine } from "../lib/output.ts";
 import { safeText } from "../lib/text.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { green } from "@std/fmt/colors";
+import { green } from "jsr:@std/fmt@^1/colors";
 import { runCommand } from "../lib/flags.ts";
 import { printLine } from "../lib/output.ts";
 import {

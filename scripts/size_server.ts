@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { cyan, green, yellow } from "@std/fmt/colors";
+import { cyan, green, yellow } from "jsr:@std/fmt@^1/colors";
 import { runCommand } from "../lib/flags.ts";
 import { printLine } from "../lib/output.ts";
 import { safeText } from "../lib/text.ts";

@@ -204,7 +204,7 @@ const ADDRESS_PORT = /(\b\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d+\b/g;
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals } from "jsr:@std/assert@^1";
  * import { normalise } from "./transcripts.ts";
  *
  * assertEquals(normalise("from 127.0.0.1:50123"), "from 127.0.0.1:PORT");

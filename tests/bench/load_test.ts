@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals } from "jsr:@std/assert@^1";
 import {
   buildCPrograms,
   findCompiler,

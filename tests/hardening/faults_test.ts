@@ -2,7 +2,7 @@
  * Faults: a client that vanishes before its reply, a receive that fails for
  * a passing reason, a reply that cannot be sent.
  */
-import { assertEquals, assertStringIncludes } from "@std/assert";
+import { assertEquals, assertStringIncludes } from "jsr:@std/assert@^1";
 import { receiveEach, reply } from "../../lib/udp.ts";
 import { decode, encode, exchange, startScript } from "../_helpers.ts";
 

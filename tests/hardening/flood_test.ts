@@ -2,7 +2,7 @@
  * A bounded flood: 100,000 datagrams from many source ports. The server
  * must not crash, must keep answering, and its memory must stay bounded.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals } from "jsr:@std/assert@^1";
 import { decode, encode, startScript } from "../_helpers.ts";
 import { flood, persistentExchange } from "./_measure.ts";
 

@@ -3,7 +3,7 @@
  * port, port 0, its own port, or an oversized reply; refusals are logged
  * once in a while, not once per datagram.
  */
-import { assertEquals, assertStringIncludes } from "@std/assert";
+import { assertEquals, assertStringIncludes } from "jsr:@std/assert@^1";
 import { encodeTime } from "../../lib/time.ts";
 import {
   answered,

@@ -2,7 +2,7 @@
  * Every server against 10,000 hostile datagrams: it stays up, keeps
  * answering correctly, and prints nothing raw from the network.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals } from "jsr:@std/assert@^1";
 import { decodeTime } from "../../lib/time.ts";
 import { decode, encode, exchange, sleep, startScript } from "../_helpers.ts";
 import { hasRawControls } from "./_hostile.ts";

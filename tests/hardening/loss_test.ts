@@ -6,7 +6,7 @@ import {
   assertEquals,
   assertGreaterOrEqual,
   assertStringIncludes,
-} from "@std/assert";
+} from "jsr:@std/assert@^1";
 import { startRelay } from "../../tools/lossy_relay.ts";
 import { throughRelay } from "./_measure.ts";
 import { runScript, startScript } from "../_helpers.ts";

@@ -7,7 +7,7 @@
  * hello_client, time_client and size_client against a server on ::1; those
  * are not repeated here.
  */
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import { decodeTime } from "../../lib/time.ts";
 import {
   decode,

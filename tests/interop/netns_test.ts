@@ -8,7 +8,7 @@
  * ignored, except under CI=true. Both namespaces are deleted at the end, and
  * the test checks that they are gone.
  */
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import { decode } from "../_helpers.ts";
 import {
   findTool,

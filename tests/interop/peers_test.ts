@@ -6,7 +6,7 @@
  * A missing tool makes its tests ignored, with the package to install;
  * under CI=true they run and fail instead (see _tools.ts).
  */
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import { concat, decode, encode, runScript, startScript } from "../_helpers.ts";
 import {
   findTool,

@@ -3,7 +3,7 @@ import {
   assertEquals,
   assertStringIncludes,
   assertThrows,
-} from "@std/assert";
+} from "jsr:@std/assert@^1";
 import {
   CliError,
   type CommandSpec,

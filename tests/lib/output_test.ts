@@ -1,4 +1,4 @@
-import { assertEquals } from "@std/assert";
+import { assertEquals } from "jsr:@std/assert@^1";
 import { libUrl, runCode, startCode } from "./_subprocess.ts";
 
 const IMPORT = `import { flushOutput, printLine } from "${

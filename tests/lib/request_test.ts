@@ -3,7 +3,7 @@ import {
   assertEquals,
   assertRejects,
   assertStringIncludes,
-} from "@std/assert";
+} from "jsr:@std/assert@^1";
 import { CliError } from "../../lib/flags.ts";
 import {
   type Datagram,

@@ -1,4 +1,4 @@
-import { assertEquals } from "@std/assert";
+import { assertEquals } from "jsr:@std/assert@^1";
 import { readLines } from "../../lib/stdin.ts";
 import { encode } from "../_helpers.ts";
 

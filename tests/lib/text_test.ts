@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertLessOrEqual } from "@std/assert";
+import { assert, assertEquals, assertLessOrEqual } from "jsr:@std/assert@^1";
 import { DEFAULT_SHOWN_BYTES, safeText } from "../../lib/text.ts";
 import { concat, encode } from "../_helpers.ts";
 import { seededRandom } from "../../tools/lossy_relay.ts";

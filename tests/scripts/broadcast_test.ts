@@ -2,7 +2,7 @@
  * broadcast_sender and broadcast_listener over 127.255.255.255, which never
  * leaves this machine.
  */
-import { assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import { runScript, startScript } from "../_helpers.ts";
 
 Deno.test("broadcast_listener prints what broadcast_sender sends to 127.255.255.255", async () => {

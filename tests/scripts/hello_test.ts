@@ -1,7 +1,7 @@
 /**
  * hello_server and hello_client, run as real processes on loopback.
  */
-import { assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import {
   addressOf,
   concat,

@@ -7,7 +7,7 @@ import {
   assertGreaterOrEqual,
   assertMatch,
   assertStringIncludes,
-} from "@std/assert";
+} from "jsr:@std/assert@^1";
 import {
   addressOf,
   decode,

@@ -6,7 +6,7 @@ import {
   assertEquals,
   assertMatch,
   assertStringIncludes,
-} from "@std/assert";
+} from "jsr:@std/assert@^1";
 import { ctime, decodeTime, encodeTime } from "../../lib/time.ts";
 import {
   addressOf,

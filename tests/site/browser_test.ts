@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { assert, assertEquals, fail } from "@std/assert";
+import { assert, assertEquals, fail } from "jsr:@std/assert@^1";
 import type { Page as BrowserPage } from "playwright-core";
 import { ROOT } from "../_helpers.ts";
 import {

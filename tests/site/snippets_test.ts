@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals } from "jsr:@std/assert@^1";
 import { ROOT } from "../_helpers.ts";
 import {
   listPages,

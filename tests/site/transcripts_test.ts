@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { assertEquals } from "@std/assert";
+import { assertEquals } from "jsr:@std/assert@^1";
 import { renderTranscripts, TRANSCRIPTS_DIR } from "../../tools/transcripts.ts";
 
 Deno.test("committed transcripts match what the scripts print now", async (t) => {
