@@ -6,77 +6,93 @@
  * and with `--prefix ""` the plain echo server of a Jupyter notebook on UDP
  * servers (RFC 862 echo: the payload back, unchanged).
  *
- * Run:   deno run -N scripts/echo_server.ts [--host 127.0.0.1] [--port 8888]
- * Talk:  deno run -N scripts/echo_client.ts   (or: nc -u 127.0.0.1 8888)
+ * Run:   deno run -N --unstable-net scripts/echo_server.ts [--port 8888]
+ * Talk:  deno run -N --unstable-net scripts/echo_client.ts   (or: nc -u 127.0.0.1 8888)
  *
  * @module
  */
 import { cyan, green } from "jsr:@std/fmt@^1/colors";
-import { runCommand, UsageError } from "../lib/flags.ts";
-import { printLine } from "../lib/output.ts";
-import { safeText } from "../lib/text.ts";
 import {
-  closeOnSignal,
-  formatAddress,
-  listen,
-  MAX_REPLY_GROWTH,
-  receiveEach,
-  reply,
-} from "../lib/udp.ts";
+  fail,
+  onStopSignal,
+  parseCommand,
+  parsePort,
+  usage,
+} from "../lib/cli.ts";
+import { safeToAnswer } from "../lib/guards.ts";
+import { log, warn } from "../lib/log.ts";
+import { bindError, formatAddress } from "../lib/net.ts";
+import { safeText } from "../lib/text.ts";
 
-const COMMAND = {
+// #region flags
+const flags = parseCommand({
   name: "echo_server",
   summary:
     'UDP echo server: answers every datagram with "OK..." and the same bytes.',
-  flags: {
-    host: {
-      kind: "string",
-      default: "127.0.0.1",
-      help: "address to listen on (0.0.0.0 or :: exposes it)",
-    },
-    port: { kind: "port", default: 8888, help: "UDP port, 0 for any free one" },
-    prefix: {
-      kind: "string",
-      default: "OK...",
-      help: 'text put before each reply, at most 32 bytes; "" for plain echo',
-    },
+  string: ["host", "port", "prefix"],
+  default: { host: "127.0.0.1", port: "8888", prefix: "OK..." },
+  help: {
+    "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
+    "--port N": "UDP port, 0 for any free one",
+    "--prefix TEXT":
+      'text put before each reply, at most 32 bytes; "" for plain echo',
   },
   notes: [
     "Talk to it: deno run -N scripts/echo_client.ts, or nc -u 127.0.0.1 8888",
   ],
-} as const;
+});
+const port = parsePort(flags.port);
+// The reply is built from bytes: the prefix is encoded once, here.
+const prefix = new TextEncoder().encode(flags.prefix);
+if (prefix.length > 32) usage("--prefix may be at most 32 bytes");
+// #endregion flags
 
-// #region reply
-/**
- * Builds the reply: the prefix, then the payload byte for byte. The payload
- * is never decoded, so invalid UTF-8 comes back exactly as it was sent.
- */
-export function echoReply(prefix: Uint8Array, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(prefix.length + payload.length);
-  out.set(prefix);
-  out.set(payload, prefix.length);
-  return out;
+// #region listen
+// One call creates the UDP socket and binds it. 127.0.0.1 keeps the server on
+// this machine; --host 0.0.0.0 (or ::) is your explicit choice to expose it.
+let conn: Deno.DatagramConn;
+try {
+  conn = Deno.listenDatagram({ transport: "udp", hostname: flags.host, port });
+} catch (error) {
+  fail(bindError(error, flags.host, port));
 }
-// #endregion reply
+// Ctrl-C (or SIGTERM) closes the socket, which ends the loop below.
+let stopping = false;
+onStopSignal(() => {
+  stopping = true;
+  conn.close();
+});
+// Name the real port: with --port 0 the system picked it.
+log(green(`echo server listening on ${formatAddress(conn.addr)}`));
+// #endregion listen
 
-if (import.meta.main) {
-  await runCommand(COMMAND, async (flags) => {
-    // #region listen
-    const prefix = new TextEncoder().encode(flags.prefix);
-    if (prefix.length > MAX_REPLY_GROWTH) {
-      throw new UsageError(`--prefix may be at most ${MAX_REPLY_GROWTH} bytes`);
-    }
-    const conn = listen(flags.host, flags.port);
-    closeOnSignal(conn);
-    printLine(green(`echo server listening on ${formatAddress(conn.addr)}`));
-    // #endregion listen
-
-    // #region loop
-    for await (const [data, addr] of receiveEach(conn)) {
-      await reply(conn, echoReply(prefix, data), addr, data);
-      const text = safeText(data, { trimEnd: true });
-      printLine(`Message[${cyan(formatAddress(addr))}] - ${text}`);
-    }
-    // #endregion loop
-  });
+// #region loop
+// One buffer for every datagram, larger than any UDP payload: nothing is cut,
+// and nothing is allocated per datagram to receive.
+const buffer = new Uint8Array(65_536);
+while (true) {
+  let data: Uint8Array, from: Deno.Addr;
+  try {
+    [data, from] = await conn.receive(buffer);
+  } catch (error) {
+    if (stopping) break; // the socket was closed on purpose
+    warn(`receive failed: ${error}`); // a passing error: keep serving
+    continue;
+  }
+  // The reply is the prefix, then the payload byte for byte: never decoded,
+  // so invalid UTF-8 comes back exactly as it was sent.
+  const reply = new Uint8Array(prefix.length + data.length);
+  reply.set(prefix);
+  reply.set(data, prefix.length);
+  // Stay silent where an answer could start a loop or a flood (lib/guards.ts);
+  // a failed send is reported and the server goes on.
+  if (safeToAnswer(conn.addr, from, data, reply)) {
+    await conn.send(reply, from).catch((error) =>
+      warn(`send failed: ${error}`)
+    );
+  }
+  // Bytes from the network are made safe before they reach a terminal.
+  const text = safeText(data, { trimEnd: true });
+  log(`Message[${cyan(formatAddress(from))}] - ${text}`);
 }
+// #endregion loop
