@@ -27,6 +27,8 @@ export interface Command<S extends string, B extends string> {
   default: Record<S, string>;
   /** One line of help per flag, such as `{ "--port N": "UDP port" }`. */
   help: Record<string, string>;
+  /** The command that runs it; `deno run -N scripts/NAME.ts` if absent. */
+  run?: string;
   /** Positional arguments for the usage line, such as `[NAME...]`. */
   positionals?: string;
   /** Lines shown at the end of `--help`: which script to pair with. */
@@ -49,7 +51,8 @@ let current: Command<string, string> = {
 
 function usageLine(): string {
   const positionals = current.positionals ? ` ${current.positionals}` : "";
-  return `deno run -N scripts/${current.name}.ts [options]${positionals}`;
+  const run = current.run ?? `deno run -N scripts/${current.name}.ts`;
+  return `${run} [options]${positionals}`;
 }
 
 /**
@@ -153,9 +156,8 @@ function helpText(): string {
   const rows = Object.entries(current.help).map(([flag, text]) => {
     const name = flag.slice(2).split(" ")[0];
     const value = (current.default as Record<string, string>)[name];
-    const shown = value === undefined
-      ? ""
-      : ` (default: ${JSON.stringify(value)})`;
+    const plain = /^\d+(\.\d+)?$/.test(value) ? value : JSON.stringify(value);
+    const shown = value === undefined ? "" : ` (default: ${plain})`;
     return [flag, text + shown];
   });
   rows.push(["-h, --help", "show this help and exit"]);
@@ -229,11 +231,11 @@ export function parseNumber(
   const inRange = range.above === undefined ? value >= low : value > low;
   if (!(inRange && value <= range.max)) {
     const kind = range.whole ? "a whole number" : "a number";
-    const from = range.above === undefined ? `from ${low}` : `above ${low}`;
+    const bounds = range.above === undefined
+      ? `from ${low} to ${range.max}`
+      : `above ${low} and at most ${range.max}`;
     usage(
-      `--${flag} must be ${kind} ${from} and at most ${range.max}, not ${
-        JSON.stringify(text)
-      }`,
+      `--${flag} must be ${kind} ${bounds}, not ${JSON.stringify(text)}`,
     );
   }
   return value;
@@ -260,7 +262,7 @@ export function onStopSignal(stop: () => void): void {
   function handler() {
     for (const signal of signals) Deno.removeSignalListener(signal, handler);
     stop();
-    Deno.unrefTimer(setTimeout(() => Deno.exit(0), 900));
+    Deno.unrefTimer(setTimeout(() => Deno.exit(0), 500));
   }
   for (const signal of signals) Deno.addSignalListener(signal, handler);
 }

@@ -76,13 +76,54 @@ export function looksLikeAReply(data: Uint8Array): boolean {
   return REPLY_SHAPES.some((shape) => shape.test(text));
 }
 
+/**
+ * The broadcast addresses of this machine's IPv4 networks, where the script
+ * may learn them (`--allow-sys=networkInterfaces`); none otherwise.
+ */
+function interfaceBroadcasts(): Set<string> {
+  const allowed = Deno.permissions.querySync({
+    name: "sys",
+    kind: "networkInterfaces",
+  }).state === "granted";
+  const found = new Set<string>();
+  for (const nic of allowed ? Deno.networkInterfaces() : []) {
+    const prefix = Number(nic.cidr.split("/")[1]);
+    if (nic.family !== "IPv4" || prefix > 30) continue;
+    const host = nic.address.split(".").reduce(
+      (n, o) => n * 256 + Number(o),
+      0,
+    );
+    const last = (host | (2 ** (32 - prefix) - 1)) >>> 0;
+    found.add([24, 16, 8, 0].map((shift) => (last >>> shift) & 255).join("."));
+  }
+  return found;
+}
+let localBroadcasts: Set<string> | undefined;
+
+/**
+ * True for an address no real client sends from: unspecified, multicast, or
+ * broadcast. Every IPv4 address ending in .255 counts as a broadcast: it is
+ * the broadcast address of any network of /24 or wider, 127.255.255.255 and
+ * 255.255.255.255 included; narrower networks' ones count where the script
+ * can list the interfaces.
+ */
 function isBroadcastOrMulticast(hostname: string): boolean {
+  if (hostname === lastHost) return lastVerdict; // a client sends many
+  lastHost = hostname;
+  lastVerdict = checkBroadcastOrMulticast(hostname);
+  return lastVerdict;
+}
+let lastHost = "";
+let lastVerdict = false;
+
+function checkBroadcastOrMulticast(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^::ffff:(?=\d)/, "");
   if (host === "0.0.0.0" || host === "::" || host.startsWith("ff")) return true;
   const octets = host.split(".").map(Number);
-  return octets.length === 4 &&
-    (host === "255.255.255.255" || host === "127.255.255.255" ||
-      (octets[0] >= 224 && octets[0] <= 239));
+  if (octets.length !== 4) return false;
+  localBroadcasts ??= interfaceBroadcasts();
+  return octets[3] === 255 || (octets[0] >= 224 && octets[0] <= 239) ||
+    localBroadcasts.has(host);
 }
 
 // Senders whose last request came straight back as its own reply (plain
@@ -114,6 +155,7 @@ const REPEAT_WINDOW_MS = 1_000;
  * @param reply The reply the server would send.
  * @returns The reason to stay silent, if any.
  */
+// #region refusal
 export function refusalReason(
   server: Deno.Addr,
   from: Deno.Addr,
@@ -130,13 +172,15 @@ export function refusalReason(
     return `source port ${from.port} is this server's own port`;
   }
   if (isBroadcastOrMulticast(from.hostname)) {
-    return `source ${from.hostname} is a broadcast, multicast or unspecified address`;
+    const what = "a broadcast, multicast or unspecified address";
+    return `source ${from.hostname} is ${what}`;
   }
   if (reply.length > MAX_PAYLOAD) {
     return `a reply of ${reply.length} bytes would not fit in one datagram`;
   }
   if (reply.length > request.length + MAX_REPLY_GROWTH) {
-    return `a reply of ${reply.length} bytes to ${request.length} would amplify`;
+    const sizes = `${reply.length} bytes to ${request.length}`;
+    return `a reply of ${sizes} would amplify`;
   }
   if (looksLikeAReply(request)) {
     return `the request from ${
@@ -150,6 +194,7 @@ export function refusalReason(
   }
   return undefined;
 }
+// #endregion refusal
 
 function reflectionLoop(sender: string, reply: Uint8Array): string | undefined {
   const now = Date.now();

@@ -3,8 +3,9 @@
  *
  * A datagram can hold anything: terminal escape sequences that clear the
  * screen or retitle the window, bidi overrides that reorder what a reader
- * sees, invalid UTF-8, or 64 KiB of noise. {@linkcode safeText} turns any
- * bytes into one printable line that shows exactly what came.
+ * sees, invisible characters that make `ad\u200bmin` look like `admin`,
+ * invalid UTF-8, or 64 KiB of noise. {@linkcode safeText} turns any bytes
+ * into one printable line that shows exactly what came.
  *
  * @module
  */
@@ -16,18 +17,25 @@ export const DEFAULT_SHOWN_BYTES = 200;
 export interface SafeTextOptions {
   /** Show at most this many bytes, then note the full size. Default 200. */
   maxBytes?: number;
-  /** Drop trailing spaces, tabs and line breaks first (as Python's `rstrip`). */
+  /**
+   * Drop trailing spaces, tabs and line breaks first (as Python's `rstrip`).
+   * One final line break (`\n`, `\r\n` or `\r`) goes without a word; if
+   * more was dropped, the full size is noted.
+   */
   trimEnd?: boolean;
 }
 
 /**
  * Renders bytes as one line that is safe to print on a terminal.
  *
- * Valid UTF-8 text is kept. Control characters (C0, DEL, C1), bidi controls
- * and line separators are shown escaped (`\n`, `\x1b`, `\u202e`), as is the
- * backslash itself, so the output is never ambiguous. Bytes that are not
- * valid UTF-8 are shown as `\xNN`. A payload longer than `maxBytes` is cut at
- * a character boundary and the full size is noted.
+ * Valid UTF-8 text is kept. Control characters (C0, DEL, C1), bidi controls,
+ * line separators and characters that show nothing or may show anything
+ * (zero-width and other format characters, the soft hyphen, tags, private
+ * use, noncharacters) are shown escaped (`\n`, `\x1b`, `\u202e`,
+ * `\u{e0041}`), as is the backslash itself, so the output is never
+ * ambiguous. Bytes that are not valid UTF-8 are shown as `\xNN`. A payload
+ * longer than `maxBytes` is cut at a character boundary; whenever bytes are
+ * left out, the full size is noted.
  *
  * @example Escapes a terminal escape sequence
  * ```ts
@@ -38,9 +46,27 @@ export interface SafeTextOptions {
  * assertEquals(safeText(bytes), "\\x1b[2Jhi\\n");
  * ```
  *
+ * @example Shows an invisible character
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { safeText } from "./text.ts";
+ *
+ * const bytes = new TextEncoder().encode("ad\u200bmin");
+ * assertEquals(safeText(bytes), "ad\\u200bmin");
+ * ```
+ *
+ * @example Notes the size of what trimming left out
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { safeText } from "./text.ts";
+ *
+ * const bytes = new TextEncoder().encode("OK" + " ".repeat(60_000));
+ * assertEquals(safeText(bytes, { trimEnd: true }), "OK [… 60002 bytes in all]");
+ * ```
+ *
  * @param bytes The payload as received.
  * @param options How much to show, and whether to trim trailing whitespace.
- * @returns A single line with no raw control or bidi characters.
+ * @returns A single line with no raw control, bidi or invisible characters.
  */
 export function safeText(
   bytes: Uint8Array,
@@ -51,9 +77,13 @@ export function safeText(
   if (options.trimEnd) {
     while (end > 0 && isTrailingSpace(bytes[end - 1])) end--;
   }
+  // What trimming dropped goes unnoted only if it is one line break.
+  const trimmedQuietly = end === bytes.length ||
+    isLineBreak(bytes.subarray(end));
   // Most payloads are short, plain printable ASCII: show those in one go.
   if (end <= maxBytes && isPlainAscii(bytes, end)) {
-    return asciiDecoder.decode(bytes.subarray(0, end));
+    const text = asciiDecoder.decode(bytes.subarray(0, end));
+    return trimmedQuietly ? text : withSize(text, bytes.length);
   }
   let out = "";
   let i = 0;
@@ -69,8 +99,14 @@ export function safeText(
     out += escapeCodePoint(codePoint);
     i += length;
   }
-  if (i < end) out += ` [… ${bytes.length} bytes in all]`;
+  if (i < end || !trimmedQuietly) return withSize(out, bytes.length);
   return out;
+}
+
+/** Appends the note of the full size, as in `abc [… 60002 bytes in all]`. */
+function withSize(shown: string, size: number): string {
+  const note = `[… ${size} bytes in all]`;
+  return shown === "" ? note : `${shown} ${note}`;
 }
 
 const asciiDecoder = new TextDecoder();
@@ -88,6 +124,12 @@ function isTrailingSpace(byte: number): boolean {
   return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
 }
 
+/** True if `bytes` is one line break: `\n`, `\r\n` or `\r`. */
+function isLineBreak(bytes: Uint8Array): boolean {
+  if (bytes.length === 1) return bytes[0] === 0x0a || bytes[0] === 0x0d;
+  return bytes.length === 2 && bytes[0] === 0x0d && bytes[1] === 0x0a;
+}
+
 function hex(byte: number): string {
   return byte.toString(16).padStart(2, "0");
 }
@@ -103,20 +145,39 @@ function escapeCodePoint(codePoint: number): string {
   const named = NAMED_ESCAPES[codePoint];
   if (named !== undefined) return named;
   if (codePoint < 0x20 || codePoint === 0x7f) return `\\x${hex(codePoint)}`;
-  if (isInvisibleControl(codePoint)) {
-    return `\\u${codePoint.toString(16).padStart(4, "0")}`;
+  if (isInvisibleOrControl(codePoint)) {
+    const digits = codePoint.toString(16);
+    return codePoint > 0xffff
+      ? `\\u{${digits}}`
+      : `\\u${digits.padStart(4, "0")}`;
   }
   return String.fromCodePoint(codePoint);
 }
 
-/** C1 controls, bidi controls, line/paragraph separators, BOM. */
-function isInvisibleControl(codePoint: number): boolean {
-  return (codePoint >= 0x80 && codePoint <= 0x9f) ||
-    codePoint === 0x061c ||
-    codePoint === 0x200e || codePoint === 0x200f ||
-    (codePoint >= 0x2028 && codePoint <= 0x202e) ||
-    (codePoint >= 0x2066 && codePoint <= 0x2069) ||
-    codePoint === 0xfeff;
+/**
+ * C1 controls; bidi controls; line and paragraph separators; characters that
+ * show nothing (zero-width, format and invisible operator characters, the
+ * soft hyphen, the BOM, tags); and those that may show anything or nothing
+ * (private use, interlinear annotation, noncharacters U+FFFE and U+FFFF).
+ */
+function isInvisibleOrControl(codePoint: number): boolean {
+  if (codePoint < 0x2000) {
+    return (codePoint >= 0x80 && codePoint <= 0x9f) ||
+      codePoint === 0x00ad || // soft hyphen
+      codePoint === 0x061c || // Arabic letter mark
+      codePoint === 0x180e; // Mongolian vowel separator
+  }
+  if (codePoint <= 0xffff) {
+    return (codePoint >= 0x200b && codePoint <= 0x200f) || // zero-width, LRM, RLM
+      (codePoint >= 0x2028 && codePoint <= 0x202e) || // separators, embeddings
+      (codePoint >= 0x2060 && codePoint <= 0x206f) || // word joiner … isolates
+      (codePoint >= 0xe000 && codePoint <= 0xf8ff) || // private use
+      codePoint === 0xfeff || // byte order mark
+      (codePoint >= 0xfff9 && codePoint <= 0xfffb) || // interlinear annotation
+      codePoint === 0xfffe || codePoint === 0xffff; // noncharacters
+  }
+  return (codePoint >= 0xe0000 && codePoint <= 0xe007f) || // tags
+    codePoint >= 0xf0000; // private use, planes 15 and 16
 }
 
 /**

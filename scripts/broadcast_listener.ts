@@ -5,53 +5,75 @@
  *
  * Ports the broadcast server of a 2015 blog post on Python UDP sockets. It
  * binds 0.0.0.0 by default, because a socket bound to one address does not
- * hear broadcasts.
+ * hear broadcasts. Its port, 6666, is also size_server's default: run one of
+ * the two at a time, or give one another `--port`.
  *
- * Run:   deno run -N scripts/broadcast_listener.ts [--host 0.0.0.0] [--port 6666]
+ * Run:   deno run -N --unstable-net scripts/broadcast_listener.ts [--host 0.0.0.0] [--port 6666]
  * Hears: scripts/broadcast_sender.ts
  *
  * @module
  */
-import { cyan, green } from "jsr:@std/fmt@^1/colors";
-import { runCommand } from "../lib/flags.ts";
-import { printLine } from "../lib/output.ts";
+import { green } from "jsr:@std/fmt@^1/colors";
+import { fail, onStopSignal, parseCommand, parsePort } from "../lib/cli.ts";
+import { log, warn } from "../lib/log.ts";
+import { bindError, coloredAddress, formatAddress } from "../lib/net.ts";
 import { safeText } from "../lib/text.ts";
-import {
-  closeOnSignal,
-  formatAddress,
-  listen,
-  receiveEach,
-} from "../lib/udp.ts";
 
-const COMMAND = {
+// #region flags
+const flags = parseCommand({
   name: "broadcast_listener",
   summary:
-    "UDP broadcast listener: prints every datagram it hears, and never answers.",
-  flags: {
-    host: {
-      kind: "string",
-      default: "0.0.0.0",
-      help: "address to listen on (0.0.0.0 hears broadcasts)",
-    },
-    port: { kind: "port", default: 6666, help: "UDP port, 0 for any free one" },
+    "UDP broadcast listener: prints every datagram it hears and never answers.",
+  string: ["host", "port"],
+  default: { host: "0.0.0.0", port: "6666" },
+  help: {
+    "--host TEXT": "address to listen on (0.0.0.0 hears broadcasts)",
+    "--port N": "UDP port, 0 for any free one (size_server uses 6666 too)",
   },
   notes: [
     "Send to it: deno run -N scripts/broadcast_sender.ts --to 127.255.255.255",
   ],
-} as const;
+});
+const port = parsePort(flags.port);
+// #endregion flags
 
-if (import.meta.main) {
-  await runCommand(COMMAND, async (flags) => {
-    // #region loop
-    const conn = listen(flags.host, flags.port);
-    closeOnSignal(conn);
-    printLine(
-      green(`broadcast listener listening on ${formatAddress(conn.addr)}`),
-    );
-    for await (const [data, addr] of receiveEach(conn)) {
-      const text = safeText(data, { trimEnd: true });
-      printLine(`The client at ${cyan(formatAddress(addr))} says: ${text}`);
-    }
-    // #endregion loop
-  });
+// #region listen
+// A broadcast is addressed to a whole network, not to one of this machine's
+// addresses, and a socket bound to one address (127.0.0.1, 192.168.1.23)
+// receives only what is sent to that address. So the listener binds 0.0.0.0,
+// every IPv4 address: the one server here that does not default to loopback.
+// It never answers, so it cannot be made to send anything to anyone.
+let conn: Deno.DatagramConn;
+try {
+  conn = Deno.listenDatagram({ transport: "udp", hostname: flags.host, port });
+} catch (error) {
+  fail(bindError(error, flags.host, port));
 }
+// Ctrl-C (or SIGTERM) closes the socket, which ends the loop below.
+let stopping = false;
+onStopSignal(() => {
+  stopping = true;
+  conn.close();
+});
+// Name the real port: with --port 0 the system picked it.
+log(green(`broadcast listener listening on ${formatAddress(conn.addr)}`));
+// #endregion listen
+
+// #region loop
+// One buffer for every datagram, larger than any UDP payload: nothing is cut.
+const buffer = new Uint8Array(65_536);
+while (true) {
+  let data: Uint8Array, from: Deno.Addr;
+  try {
+    [data, from] = await conn.receive(buffer);
+  } catch (error) {
+    if (stopping) break; // the socket was closed on purpose
+    warn(`receive failed: ${error}`); // a passing error: keep listening
+    continue;
+  }
+  // Anyone on the network can send anything: bytes are made safe before
+  // they reach a terminal, and the log never makes the loop wait.
+  const text = safeText(data, { trimEnd: true });
+  log(`The client at ${coloredAddress(from)} says: ${text}`);
+}
+// #endregion loop

@@ -26,8 +26,8 @@ import { safeText } from "../lib/text.ts";
 // #region flags
 const flags = parseCommand({
   name: "echo_client",
-  summary:
-    "UDP echo client: sends each line of input to the echo server and prints the reply.",
+  summary: "UDP echo client: sends each line of input to the echo server " +
+    "and prints the reply.",
   string: ["host", "port", "timeout"],
   default: { host: "127.0.0.1", port: "8888", timeout: "5" },
   help: {
@@ -90,9 +90,8 @@ const interactive = Deno.stdin.isTerminal();
 if (interactive) await Deno.stdout.write(prompt);
 for await (const line of readLines(Deno.stdin.readable)) {
   if (line.length > 65_507) {
-    fail(
-      `a line of ${line.length} bytes does not fit in one datagram (65,507 at most)`,
-    );
+    const size = `a line of ${line.length} bytes`;
+    fail(`${size} does not fit in one datagram (65,507 at most)`);
   }
   await conn.send(line, server);
   // Wait for the reply to this line: from the server, ending with the line.

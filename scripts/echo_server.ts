@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { cyan, green } from "jsr:@std/fmt@^1/colors";
+import { green } from "jsr:@std/fmt@^1/colors";
 import {
   fail,
   onStopSignal,
@@ -21,7 +21,7 @@ import {
 } from "../lib/cli.ts";
 import { safeToAnswer } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
-import { bindError, formatAddress } from "../lib/net.ts";
+import { bindError, coloredAddress, formatAddress } from "../lib/net.ts";
 import { safeText } from "../lib/text.ts";
 
 // #region flags
@@ -84,15 +84,17 @@ while (true) {
   const reply = new Uint8Array(prefix.length + data.length);
   reply.set(prefix);
   reply.set(data, prefix.length);
-  // Stay silent where an answer could start a loop or a flood (lib/guards.ts);
-  // a failed send is reported and the server goes on.
-  if (safeToAnswer(conn.addr, from, data, reply)) {
-    await conn.send(reply, from).catch((error) =>
-      warn(`send failed: ${error}`)
-    );
+  // Stay silent where an answer could start a loop or a flood (lib/guards.ts):
+  // a refused request gets no log line, only a count on stderr.
+  if (!safeToAnswer(conn.addr, from, data, reply)) continue;
+  // A failed send is reported, and the server goes on.
+  try {
+    await conn.send(reply, from);
+  } catch (error) {
+    warn(`send to ${formatAddress(from)} failed: ${error}`);
   }
   // Bytes from the network are made safe before they reach a terminal.
   const text = safeText(data, { trimEnd: true });
-  log(`Message[${cyan(formatAddress(from))}] - ${text}`);
+  log(`Message[${coloredAddress(from)}] - ${text}`);
 }
 // #endregion loop

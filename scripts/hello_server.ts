@@ -6,61 +6,84 @@
  * Ports the UDP server of the "UDP编程" chapter of Liao Xuefeng's Python
  * tutorial.
  *
- * Run:   deno run -N scripts/hello_server.ts [--host 127.0.0.1] [--port 9999]
- * Talk:  deno run -N scripts/hello_client.ts   (or: echo -n Ada | nc -u -w1 127.0.0.1 9999)
+ * Run:   deno run -N --unstable-net scripts/hello_server.ts [--port 9999]
+ * Talk:  deno run -N --unstable-net scripts/hello_client.ts   (or: printf Ada | nc -u -w1 127.0.0.1 9999)
  *
  * @module
  */
 import { green } from "jsr:@std/fmt@^1/colors";
-import { runCommand } from "../lib/flags.ts";
-import { printLine } from "../lib/output.ts";
-import {
-  closeOnSignal,
-  formatAddress,
-  listen,
-  receiveEach,
-  reply,
-} from "../lib/udp.ts";
+import { fail, onStopSignal, parseCommand, parsePort } from "../lib/cli.ts";
+import { safeToAnswer } from "../lib/guards.ts";
+import { log, warn } from "../lib/log.ts";
+import { bindError, formatAddress } from "../lib/net.ts";
 
-const COMMAND = {
+// #region flags
+const flags = parseCommand({
   name: "hello_server",
   summary: 'UDP "Hello, name" server: answers each name with "Hello, NAME!".',
-  flags: {
-    host: {
-      kind: "string",
-      default: "127.0.0.1",
-      help: "address to listen on (0.0.0.0 or :: exposes it)",
-    },
-    port: { kind: "port", default: 9999, help: "UDP port, 0 for any free one" },
+  string: ["host", "port"],
+  default: { host: "127.0.0.1", port: "9999" },
+  help: {
+    "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
+    "--port N": "UDP port, 0 for any free one",
   },
   notes: ["Talk to it: deno run -N scripts/hello_client.ts"],
-} as const;
+});
+const port = parsePort(flags.port);
+// #endregion flags
 
+// #region listen
+// A UDP server needs no listen() and no accept(): one call creates the socket
+// and binds it, and it can receive from anyone at once. 127.0.0.1 keeps it on
+// this machine; --host 0.0.0.0 (or ::) is your explicit choice to expose it.
+let conn: Deno.DatagramConn;
+try {
+  conn = Deno.listenDatagram({ transport: "udp", hostname: flags.host, port });
+} catch (error) {
+  fail(bindError(error, flags.host, port));
+}
+// Ctrl-C (or SIGTERM) closes the socket, which ends the loop below.
+let stopping = false;
+onStopSignal(() => {
+  stopping = true;
+  conn.close();
+});
+// Name the real port: with --port 0 the system picked it.
+log(green(`hello server listening on ${formatAddress(conn.addr)}`));
+// #endregion listen
+
+// #region loop
+// The greeting's two fixed parts, encoded once: the name goes between them.
 const encoder = new TextEncoder();
-const HELLO = encoder.encode("Hello, ");
-const BANG = encoder.encode("!");
-
-// #region greet
-/** Builds `Hello, NAME!` around the name's bytes, without decoding them. */
-export function greeting(name: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HELLO.length + name.length + BANG.length);
-  out.set(HELLO);
-  out.set(name, HELLO.length);
-  out.set(BANG, HELLO.length + name.length);
-  return out;
+const hello = encoder.encode("Hello, ");
+const bang = encoder.encode("!");
+// One buffer for every datagram, larger than any UDP payload: no name is cut.
+const buffer = new Uint8Array(65_536);
+while (true) {
+  let name: Uint8Array, from: Deno.Addr;
+  try {
+    [name, from] = await conn.receive(buffer);
+  } catch (error) {
+    if (stopping) break; // the socket was closed on purpose
+    warn(`receive failed: ${error}`); // a passing error: keep serving
+    continue;
+  }
+  // The greeting is built around the name's bytes, never decoded: a name in
+  // any encoding comes back exactly as it was sent.
+  const reply = new Uint8Array(hello.length + name.length + bang.length);
+  reply.set(hello);
+  reply.set(name, hello.length);
+  reply.set(bang, hello.length + name.length);
+  // Stay silent where an answer could start a loop or a flood (lib/guards.ts):
+  // a refused request gets no log line, only a count on stderr.
+  if (!safeToAnswer(conn.addr, from, name, reply)) continue;
+  // Log, as the original does: who asked, not what they sent.
+  log(`Received from ${formatAddress(from)}.`);
+  // A failed send is reported, and the server goes on.
+  try {
+    await conn.send(reply, from);
+  } catch (error) {
+    warn(`send to ${formatAddress(from)} failed: ${error}`);
+  }
 }
-// #endregion greet
-
-if (import.meta.main) {
-  await runCommand(COMMAND, async (flags) => {
-    // #region loop
-    const conn = listen(flags.host, flags.port);
-    closeOnSignal(conn);
-    printLine(green(`hello server listening on ${formatAddress(conn.addr)}`));
-    for await (const [name, addr] of receiveEach(conn)) {
-      printLine(`Received from ${formatAddress(addr)}.`);
-      await reply(conn, greeting(name), addr, name);
-    }
-    // #endregion loop
-  });
-}
+// #endregion loop

@@ -12,8 +12,17 @@
  *
  * @module
  */
-import { runCommand } from "../lib/flags.ts";
-import { formatAddress, listen } from "../lib/udp.ts";
+import {
+  onStopSignal,
+  parseCommand,
+  parseNumber,
+  parsePort,
+} from "../lib/cli.ts";
+import { formatAddress } from "../lib/net.ts";
+
+function listen(hostname: string, port: number): Deno.DatagramConn {
+  return Deno.listenDatagram({ transport: "udp", hostname, port });
+}
 
 /** What the relay does to each datagram, in each direction. */
 export interface RelayOptions {
@@ -146,59 +155,63 @@ export function startRelay(options: RelayOptions): Relay {
   };
 }
 
-const COMMAND = {
-  name: "lossy_relay",
-  run: "deno run -N tools/lossy_relay.ts",
-  summary:
-    "A lossy UDP relay: drops, delays, duplicates and reorders datagrams, from a seed.",
-  flags: {
-    host: {
-      kind: "string",
-      default: "127.0.0.1",
-      help: "address to listen on",
-    },
-    port: { kind: "port", default: 7000, help: "port to listen on" },
-    toHost: {
-      kind: "string",
-      default: "127.0.0.1",
-      help: "the server's address",
-    },
-    toPort: { kind: "port", default: 6666, help: "the server's port" },
-    drop: {
-      kind: "probability",
-      default: 0,
-      help: "probability of dropping each datagram",
-    },
-    duplicate: {
-      kind: "probability",
-      default: 0,
-      help: "probability of sending a datagram twice",
-    },
-    delay: {
-      kind: "seconds",
-      help: "largest random delay (reorders too); none by default",
-    },
-    seed: { kind: "count", default: 1, help: "seed for the random choices" },
-  },
-} as const;
-
 if (import.meta.main) {
-  await runCommand(COMMAND, async (flags) => {
-    const relay = startRelay({
-      hostname: flags.host,
-      port: flags.port,
-      target: { transport: "udp", hostname: flags.toHost, port: flags.toPort },
-      drop: flags.drop,
-      duplicate: flags.duplicate,
-      delayMs: (flags.delay ?? 0) * 1000,
-      seed: flags.seed,
-    });
-    console.log(`lossy relay listening on ${formatAddress(relay.addr)}`);
-    await new Promise<void>((resolve) => {
-      Deno.addSignalListener("SIGINT", resolve);
-      Deno.addSignalListener("SIGTERM", resolve);
-    });
-    await relay.close();
-    console.log(JSON.stringify(relay.stats));
+  const flags = parseCommand({
+    name: "lossy_relay",
+    run: "deno run -N tools/lossy_relay.ts",
+    summary:
+      "A lossy UDP relay: drops, delays, duplicates and reorders datagrams, from a seed.",
+    string: [
+      "host",
+      "port",
+      "to-host",
+      "to-port",
+      "drop",
+      "duplicate",
+      "delay",
+      "seed",
+    ],
+    default: {
+      host: "127.0.0.1",
+      port: "7000",
+      "to-host": "127.0.0.1",
+      "to-port": "6666",
+      drop: "0",
+      duplicate: "0",
+      delay: "0",
+      seed: "1",
+    },
+    help: {
+      "--host TEXT": "address to listen on",
+      "--port N": "port to listen on",
+      "--to-host TEXT": "the server's address",
+      "--to-port N": "the server's port",
+      "--drop P": "probability of dropping each datagram",
+      "--duplicate P": "probability of sending a datagram twice",
+      "--delay SECONDS": "largest random delay (reorders too)",
+      "--seed N": "seed for the random choices",
+    },
   });
+  const probability = { min: 0, max: 1 };
+  const relay = startRelay({
+    hostname: flags.host,
+    port: parsePort(flags.port),
+    target: {
+      transport: "udp",
+      hostname: flags["to-host"],
+      port: parsePort(flags["to-port"], "to-port", 1),
+    },
+    drop: parseNumber(flags.drop, "drop", probability),
+    duplicate: parseNumber(flags.duplicate, "duplicate", probability),
+    delayMs: parseNumber(flags.delay, "delay", { min: 0, max: 86_400 }) * 1000,
+    seed: parseNumber(flags.seed, "seed", {
+      min: 0,
+      max: 2 ** 32,
+      whole: true,
+    }),
+  });
+  console.log(`lossy relay listening on ${formatAddress(relay.addr)}`);
+  await new Promise<void>((resolve) => onStopSignal(resolve));
+  await relay.close();
+  console.log(JSON.stringify(relay.stats));
 }

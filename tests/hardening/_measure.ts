@@ -5,7 +5,6 @@
  * @module
  */
 import { hostilePayloads } from "./_hostile.ts";
-import { openClient, requestWithBackoff } from "../../lib/request.ts";
 import { startRelay } from "../../tools/lossy_relay.ts";
 import {
   clientSocket,
@@ -19,19 +18,43 @@ import {
 /**
  * Sends a request and returns the reply, retrying with doubling waits from
  * 50 ms (about 6 s in all): after a burst, the server's receive buffer may
- * be full and the kernel drops the first tries, as UDP allows.
+ * be full and the kernel drops the first tries, as UDP allows. Only a reply
+ * from `to` counts, and one pending `receive()` is kept across attempts.
  */
 export async function persistentExchange(
   to: Deno.NetAddr,
   payload: Uint8Array,
 ): Promise<Uint8Array> {
-  using client = await openClient(to.hostname, to.port);
-  const reply = await requestWithBackoff(client, payload, {
-    initialDelayMs: 50,
-    maxDelayMs: 3_200,
-  });
-  if (!reply) throw new Error(`no reply from ${to.hostname}:${to.port}`);
-  return reply.data;
+  const conn = clientSocket(to.hostname);
+  let pending: Promise<[Uint8Array, Deno.Addr]> | undefined;
+  try {
+    for (let waitMs = 50; waitMs <= 3_200; waitMs *= 2) {
+      await conn.send(payload, to);
+      const deadline = Date.now() + waitMs;
+      while (Date.now() < deadline) {
+        if (pending === undefined) {
+          pending = conn.receive();
+          pending.catch(() => {}); // closing the socket ends it: not an error
+        }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const silence = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+        });
+        const received = await Promise.race([pending, silence]);
+        clearTimeout(timer);
+        if (received === undefined) break;
+        pending = undefined;
+        const [data, from] = received;
+        if (
+          from.transport === "udp" && from.hostname === to.hostname &&
+          from.port === to.port
+        ) return data;
+      }
+    }
+  } finally {
+    conn.close();
+  }
+  throw new Error(`no reply from ${to.hostname}:${to.port}`);
 }
 
 /**
@@ -143,12 +166,14 @@ export interface Loss {
 }
 
 /**
- * Runs improved_client once through a fresh lossy relay in front of
- * `server`, and returns what it printed.
+ * Runs the real `scripts/improved_client.ts` once, as a process, through a
+ * fresh lossy relay in front of `server`, and returns what it printed.
+ * `args` are passed to the client after `--port`.
  */
 export async function throughRelay(
   server: Deno.NetAddr,
   loss: Loss,
+  args: string[] = [],
 ): Promise<ScriptResult> {
   await using relay = startRelay({
     hostname: "127.0.0.1",
@@ -159,5 +184,6 @@ export async function throughRelay(
   return await runScript("improved_client", [
     "--port",
     String(relay.addr.port),
+    ...args,
   ]);
 }

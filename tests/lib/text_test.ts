@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertLessOrEqual } from "jsr:@std/assert@^1";
 import { DEFAULT_SHOWN_BYTES, safeText } from "../../lib/text.ts";
-import { concat, encode } from "../_helpers.ts";
+import { concat, decode, encode } from "../_helpers.ts";
 import { seededRandom } from "../../tools/lossy_relay.ts";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -8,7 +8,7 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 /** Every character safeText() must never let through raw. */
 const UNSAFE =
   // deno-lint-ignore no-control-regex -- matching them is the point
-  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+  /[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ue000-\uf8ff\ufeff\ufff9-\ufffb\ufffe\uffff\u{e0000}-\u{e007f}\u{f0000}-\u{10ffff}]/u;
 
 /**
  * Reads safeText()'s escapes back into bytes: if this gives the payload
@@ -25,6 +25,11 @@ function unescape(text: string): Uint8Array {
     } else if (text[i + 1] === "x") {
       out.push(parseInt(text.slice(i + 2, i + 4), 16));
       i += 4;
+    } else if (text[i + 1] === "u" && text[i + 2] === "{") {
+      const close = text.indexOf("}", i);
+      const codePoint = parseInt(text.slice(i + 3, close), 16);
+      out.push(...encode(String.fromCodePoint(codePoint)));
+      i = close + 1;
     } else if (text[i + 1] === "u") {
       const codePoint = parseInt(text.slice(i + 2, i + 6), 16);
       out.push(...encode(String.fromCodePoint(codePoint)));
@@ -110,6 +115,63 @@ Deno.test("safeText() escapes bidi controls and line separators", async (t) => {
   });
 });
 
+Deno.test("safeText() escapes characters that show nothing, or anything", async (t) => {
+  await t.step("a zero-width space cannot pass for nothing", () => {
+    assertEquals(safeText(encode("ad\u200bmin")), "ad\\u200bmin");
+  });
+  await t.step("each invisible, format, tag and private character", () => {
+    // The literal list, not the code's own: U+00AD, U+180E, U+200B–200D,
+    // U+2060–2064, U+206A–206F, U+FFF9–FFFB, U+FFFE/FFFF, the tags, and the
+    // ends of each private use range. Above U+FFFF, as \u{…}.
+    const escaped: [number, string][] = [
+      [0x00ad, "\\u00ad"],
+      [0x180e, "\\u180e"],
+      [0x200b, "\\u200b"],
+      [0x200c, "\\u200c"],
+      [0x200d, "\\u200d"],
+      [0x2060, "\\u2060"],
+      [0x2061, "\\u2061"],
+      [0x2062, "\\u2062"],
+      [0x2063, "\\u2063"],
+      [0x2064, "\\u2064"],
+      [0x206a, "\\u206a"],
+      [0x206b, "\\u206b"],
+      [0x206c, "\\u206c"],
+      [0x206d, "\\u206d"],
+      [0x206e, "\\u206e"],
+      [0x206f, "\\u206f"],
+      [0xe000, "\\ue000"],
+      [0xf8ff, "\\uf8ff"],
+      [0xfff9, "\\ufff9"],
+      [0xfffa, "\\ufffa"],
+      [0xfffb, "\\ufffb"],
+      [0xfffe, "\\ufffe"],
+      [0xffff, "\\uffff"],
+      [0xe0001, "\\u{e0001}"], // LANGUAGE TAG
+      [0xe0041, "\\u{e0041}"], // TAG LATIN CAPITAL LETTER A
+      [0xe007f, "\\u{e007f}"], // CANCEL TAG
+      [0xf0000, "\\u{f0000}"],
+      [0xffffd, "\\u{ffffd}"],
+      [0x100000, "\\u{100000}"],
+      [0x10fffd, "\\u{10fffd}"],
+    ];
+    for (const [codePoint, shown] of escaped) {
+      const char = String.fromCodePoint(codePoint);
+      assertEquals(safeText(encode(`x${char}y`)), `x${shown}y`, shown);
+    }
+  });
+  await t.step("text hidden in tags after a flag is shown", () => {
+    assertEquals(
+      safeText(encode("🏴\u{e0067}\u{e0062}\u{e007f}")),
+      "🏴\\u{e0067}\\u{e0062}\\u{e007f}",
+    );
+  });
+  await t.step("their visible neighbours are kept", () => {
+    const kept = "\u00ac\u00ae\u200a\u2010\u205f\u2070\uf900\ufffc\ufffd🌍";
+    assertEquals(safeText(encode(kept)), kept);
+  });
+});
+
 Deno.test("safeText() escapes the backslash so escapes are unambiguous", () => {
   assertEquals(safeText(encode("\\")), "\\\\");
   // A payload that spells an escape differs from the byte it names.
@@ -159,9 +221,10 @@ Deno.test("safeText() shows bytes that are not valid UTF-8 as \\xNN", async (t) 
     );
     assertEquals(safeText(bytes(0xf5, 0x80)), "\\xf5\\x80");
   });
-  await t.step("the last valid code points on each side are kept", () => {
+  await t.step("the last valid code points on each side are decoded", () => {
     assertEquals(safeText(bytes(0xed, 0x9f, 0xbf)), "\ud7ff");
-    assertEquals(safeText(bytes(0xf4, 0x8f, 0xbf, 0xbf)), "\u{10ffff}");
+    // U+10FFFF is valid UTF-8, a noncharacter of plane 16: one escape.
+    assertEquals(safeText(bytes(0xf4, 0x8f, 0xbf, 0xbf)), "\\u{10ffff}");
   });
 });
 
@@ -220,17 +283,14 @@ Deno.test("safeText() never splits a multi-byte character when cutting", async (
 });
 
 Deno.test("safeText() with trimEnd drops trailing whitespace only", async (t) => {
-  await t.step("spaces, tabs, CR, LF, VT and FF at the end", () => {
-    assertEquals(
-      safeText(encode("hello \t\r\n\x0b\x0c"), { trimEnd: true }),
-      "hello",
-    );
+  await t.step("one final line break goes without a note", () => {
+    assertEquals(safeText(encode("hello\n"), { trimEnd: true }), "hello");
+    assertEquals(safeText(encode("hello\r\n"), { trimEnd: true }), "hello");
+    assertEquals(safeText(encode("hello\r"), { trimEnd: true }), "hello");
+    assertEquals(safeText(encode("\n"), { trimEnd: true }), "");
   });
   await t.step("whitespace at the start and inside is kept", () => {
-    assertEquals(safeText(encode(" a\tb \n"), { trimEnd: true }), " a\\tb");
-  });
-  await t.step("a payload of only whitespace", () => {
-    assertEquals(safeText(encode(" \r\n"), { trimEnd: true }), "");
+    assertEquals(safeText(encode(" a\tb\n"), { trimEnd: true }), " a\\tb");
   });
   await t.step("without trimEnd, trailing whitespace is shown", () => {
     assertEquals(safeText(encode("hi \n")), "hi \\n");
@@ -244,7 +304,44 @@ Deno.test("safeText() with trimEnd drops trailing whitespace only", async (t) =>
   });
 });
 
-Deno.test("safeText() never shows raw control or bidi characters, for random bytes", () => {
+Deno.test("safeText() with trimEnd notes the full size whenever more than a line break is dropped", async (t) => {
+  const cases: [string, Uint8Array, string][] = [
+    [
+      "OK and 60,000 spaces",
+      encode("OK" + " ".repeat(60_000)),
+      "OK [… 60002 bytes in all]",
+    ],
+    [
+      "spaces, tabs, CR, LF, VT and FF at the end",
+      encode("hello \t\r\n\x0b\x0c"),
+      "hello [… 11 bytes in all]",
+    ],
+    [
+      "a space before the line break",
+      encode("hello \n"),
+      "hello [… 7 bytes in all]",
+    ],
+    ["two line breaks", encode("hello\n\n"), "hello [… 7 bytes in all]"],
+    [
+      "after text that is not plain ASCII",
+      encode("é\x1b  "),
+      "é\\x1b [… 5 bytes in all]",
+    ],
+    ["a payload of only whitespace", encode(" \r\n"), "[… 3 bytes in all]"],
+    [
+      "the largest UDP payload, all spaces",
+      new Uint8Array(65_507).fill(0x20),
+      "[… 65507 bytes in all]",
+    ],
+  ];
+  for (const [what, payload, shown] of cases) {
+    await t.step(what, () => {
+      assertEquals(safeText(payload, { trimEnd: true }), shown);
+    });
+  }
+});
+
+Deno.test("safeText() never shows raw control, bidi or invisible characters, for random bytes", () => {
   const random = seededRandom(868);
   const int = (n: number) => Math.floor(random() * n);
   // Raw bytes rarely form the characters that matter, so mix in their UTF-8.
@@ -262,6 +359,15 @@ Deno.test("safeText() never shows raw control or bidi characters, for random byt
     "\u2028",
     "\u2066",
     "\ufeff",
+    "\u00ad",
+    "\u200b",
+    "\u2060",
+    "\ue000",
+    "\ufffe",
+    "\u{e0041}",
+    "\u{10fffd}",
+    " ",
+    "\t",
     "é",
     "€",
     "🌍",
@@ -296,9 +402,10 @@ Deno.test("safeText() never shows raw control or bidi characters, for random byt
     const cut = safeText(payload, { maxBytes: 16, trimEnd: true });
     assert(!UNSAFE.test(cut), `raw control character shown; ${seed}`);
     assert(cut.isWellFormed(), `lone surrogate shown; ${seed}`);
-    const note = ` [… ${payload.length} bytes in all]`;
+    const note = `[… ${payload.length} bytes in all]`;
+    const noted = cut.endsWith(note);
     const prefix = unescape(
-      cut.endsWith(note) ? cut.slice(0, -note.length) : cut,
+      noted ? cut.slice(0, -note.length).replace(/ $/, "") : cut,
     );
     assertLessOrEqual(prefix.length, 16, `too much shown; ${seed}`);
     assertEquals(
@@ -306,5 +413,13 @@ Deno.test("safeText() never shows raw control or bidi characters, for random byt
       payload.subarray(0, prefix.length),
       `not the start of the payload; ${seed}`,
     );
+    if (!noted) {
+      // Without a note, at most one line break may be left out.
+      const rest = decode(payload.subarray(prefix.length));
+      assert(
+        ["", "\n", "\r\n", "\r"].includes(rest),
+        `${rest.length} bytes left out without a note; ${seed}`,
+      );
+    }
   }
 });

@@ -1,7 +1,11 @@
 /**
  * Every script's command line: `--help`, a bad port and an unknown flag.
  */
-import { assertEquals, assertMatch, assertStringIncludes } from "jsr:@std/assert@^1";
+import {
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "jsr:@std/assert@^1";
 import {
   addressOf,
   loopbackSocket,

@@ -93,10 +93,15 @@ Deno.test("echo_server survives a reply too big to send and keeps serving", asyn
   await using server = await startScript("echo_server", ["--port", "0"]);
   using conn = loopbackSocket();
   await conn.send(new Uint8Array(65_507).fill(0x61), server.address);
-  await server.waitForLine(/^Message\[.*65507 bytes in all/);
   assertEquals(
     decode(await exchange(server.address, encode("still"))),
     "OK...still",
+  );
+  // It says once why it did not answer, instead of failing to send.
+  const { stderr } = await server.stop();
+  assertEquals(
+    stderr,
+    "not answering: a reply of 65512 bytes would not fit in one datagram\n",
   );
 });
 
@@ -175,5 +180,34 @@ Deno.test("echo_client prompts when stdin is a terminal, and ends on Ctrl-D", as
     shown,
     "Enter message to send : Server reply : OK...hello\n" +
       "Enter message to send : \n",
+  );
+});
+
+Deno.test("echo_client prints only the reply to its line, from the server, and says what it ignored", async () => {
+  using server = loopbackSocket();
+  using stranger = loopbackSocket();
+  const client = runScript("echo_client", [
+    "--port",
+    String(addressOf(server).port),
+  ], { stdin: encode("first\nsecond\n") });
+  const [line, from] = await within(5_000, "a line", server.receive());
+  assertEquals(decode(line), "first");
+  await stranger.send(encode("OK...first"), from); // not the server
+  await server.send(encode("OK...zzz"), from); // not this line's echo
+  await server.send(encode("OK...first"), from);
+  const [next] = await within(5_000, "the next line", server.receive());
+  assertEquals(decode(next), "second");
+  await server.send(encode("OK...first"), from); // a duplicate of the last
+  await server.send(encode("second"), from); // a plain echo counts too
+  const { code, stdout, stderr } = await client;
+  assertEquals(code, 0, stderr);
+  assertEquals(stdout, "Server reply : OK...first\nServer reply : second\n");
+  assertEquals(
+    stderr,
+    `ignored 10 bytes from 127.0.0.1:${
+      addressOf(stranger).port
+    }: not the server\n` +
+      "ignored a reply that does not echo this line: OK...zzz\n" +
+      "ignored a reply that does not echo this line: OK...first\n",
   );
 });

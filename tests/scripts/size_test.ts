@@ -4,7 +4,6 @@
 import {
   assert,
   assertEquals,
-  assertGreaterOrEqual,
   assertMatch,
   assertStringIncludes,
 } from "jsr:@std/assert@^1";
@@ -51,28 +50,83 @@ Deno.test("size_client prints what it sent and the server's reply", async () => 
   );
 });
 
-Deno.test("improved_client gets its reply through size_server --drop 0.5 in nearly every run", async () => {
+Deno.test("size_client takes only the reply that gives this message's size, from the server", async () => {
+  using server = loopbackSocket();
+  using impostor = loopbackSocket();
+  const port = addressOf(server).port;
+  const request = server.receive();
+  const client = runScript("size_client", ["--port", String(port)]);
+  const [data, addr] = await within(5_000, "the request", request);
+  assertEquals(decode(data), "hello world!");
+  await impostor.send(encode("Your data was 12 bytes"), addr);
+  await server.send(encode("Your data was 5 bytes"), addr);
+  await server.send(encode("Your data was 12 bytes"), addr);
+  const { code, stdout, stderr } = await client;
+  assertEquals(code, 0, stderr);
+  assertEquals(
+    stdout,
+    "Sent to server: hello world!\nThe Server reply: Your data was 12 bytes\n",
+  );
+  assertEquals(stderr.trimEnd().split("\n"), [
+    `ignored 22 bytes from 127.0.0.1:${
+      addressOf(impostor).port
+    }: not the server`,
+    "ignored a reply that does not give this message's size (12 bytes): Your data was 5 bytes",
+  ]);
+});
+
+// mulberry32 with seed 3, drawn per request against --drop 0.5: "a" answered,
+// "D" dropped. No five drops in a row, so every run of the client gets through.
+const SEED_3_DROPS = "aDDDaDDDDaDDaDaaDaDaaaaD";
+
+Deno.test("size_server --drop 0.5 --seed 3 drops exactly the seeded requests, and improved_client retries through them", async () => {
   await using server = await startScript("size_server", [
     "--port",
     "0",
     "--drop",
     "0.5",
+    "--seed",
+    "3",
   ]);
   const port = String(server.address.port);
-  const runs = await Promise.all(
-    Array.from(
-      { length: 8 },
-      () => runScript("improved_client", ["--port", port]),
-    ),
-  );
-  const ok = runs.filter((r) =>
-    r.code === 0 &&
-    r.stdout.endsWith("The Server reply: Your data was 12 bytes\n")
-  );
-  // Each run fails only if all 5 attempts are dropped: 1 in 32.
-  assertGreaterOrEqual(ok.length, 6, JSON.stringify(runs));
+  // One run at a time, so the server sees the requests in a known order.
+  const attempts: number[] = [];
+  for (let run = 0; run < 4; run++) {
+    const { code, stdout, stderr } = await runScript("improved_client", [
+      "--port",
+      port,
+    ]);
+    assertEquals(code, 0, stderr);
+    assert(
+      stdout.endsWith("The Server reply: Your data was 12 bytes\n"),
+      stdout,
+    );
+    attempts.push(stdout.match(/^Attempt \d+: /gm)?.length ?? 0);
+  }
   const { stdout } = await server.stop();
-  assertStringIncludes(stdout, "(--drop)");
+  const lines = stdout.trimEnd().split("\n").slice(1);
+  // Each request the server saw, in order, was dropped exactly when the seed
+  // says so, whatever the timing.
+  const decisions = lines.map((line) => {
+    if (/^Dropped a request from 127\.0\.0\.1:\d+ \(--drop\)$/.test(line)) {
+      return "D";
+    }
+    assertMatch(line, /^The client at 127\.0\.0\.1:\d+ says: hello world!$/);
+    return "a";
+  }).join("");
+  assertEquals(decisions, SEED_3_DROPS.slice(0, decisions.length));
+  // Every attempt a client printed reached the server from that client's
+  // port, and each client stopped at an answered one: 1, 4, 5 and 3 attempts
+  // when each reply comes within its wait (a late one adds an attempt).
+  assertEquals(decisions.length, attempts.reduce((sum, n) => sum + n, 0));
+  let next = 0;
+  for (const count of attempts) {
+    const group = lines.slice(next, next + count);
+    const ports = group.map((line) => /127\.0\.0\.1:(\d+) /.exec(line)?.[1]);
+    assertEquals(new Set(ports).size, 1, `one client port: ${ports}`);
+    assertStringIncludes(decisions.slice(next, next + count), "a");
+    next += count;
+  }
 });
 
 Deno.test("improved_client gives up on a silent port after waits of 0.1 to 1.6 s", async () => {
@@ -93,7 +147,7 @@ Deno.test("improved_client gives up on a silent port after waits of 0.1 to 1.6 s
   assertStringIncludes(stderr, "the server seems to be down");
 });
 
-Deno.test("improved_client ignores a reply from another port and prints only the server's", async () => {
+Deno.test("improved_client ignores a reply from another port, and one of another size, and prints only the answer", async () => {
   using server = loopbackSocket();
   using impostor = loopbackSocket();
   const port = addressOf(server).port;
@@ -101,6 +155,7 @@ Deno.test("improved_client ignores a reply from another port and prints only the
   const client = runScript("improved_client", ["--port", String(port)]);
   const [, addr] = await within(5_000, "the request", request);
   await impostor.send(encode("FAKE reply"), addr);
+  await server.send(encode("Your data was 99 bytes"), addr);
   await server.send(encode("Your data was 12 bytes"), addr);
   const { code, stdout, stderr } = await client;
   assertEquals(code, 0);
@@ -111,21 +166,84 @@ Deno.test("improved_client ignores a reply from another port and prints only the
     stderr,
     `ignored 10 bytes from 127.0.0.1:${impostorPort}: not the server`,
   );
+  assertStringIncludes(
+    stderr,
+    "ignored a reply that does not give this message's size (12 bytes): Your data was 99 bytes",
+  );
 });
 
-Deno.test("improved_client --jitter waits a random time up to each doubled delay", async () => {
-  using silent = loopbackSocket();
-  const { code, stdout } = await runScript("improved_client", [
+Deno.test("improved_client says why a server on 0.0.0.0 answers a client aimed at 127.0.0.2 from 127.0.0.1", async () => {
+  await using server = await startScript("size_server", [
+    "--host",
+    "0.0.0.0",
     "--port",
-    String(addressOf(silent).port),
-    "--jitter",
+    "0",
+  ]);
+  const port = server.address.port;
+  const { code, stdout, stderr } = await runScript("improved_client", [
+    "--host",
+    "127.0.0.2",
+    "--port",
+    String(port),
+    "--max-delay",
+    "0.4",
   ]);
   assertEquals(code, 1);
-  const waits = [...stdout.matchAll(/waiting (\d+\.\d\d) s/g)].map((m) =>
-    Number(m[1])
+  assertEquals(stdout.trimEnd().split("\n").length, 3, stdout);
+  const why = "a server bound to 0.0.0.0 (or ::) answers from the address " +
+    "the system picks for the route back; aim at 127.0.0.1 (--host " +
+    "127.0.0.1) or bind the server to 127.0.0.2";
+  const lines = stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 4, stderr);
+  for (const line of lines.slice(0, 3)) {
+    assertEquals(
+      line,
+      `ignored 22 bytes from 127.0.0.1:${port}: the answer, but not from ` +
+        `127.0.0.2:${port}, the address asked; ${why}`,
+    );
+  }
+  assertEquals(
+    lines[3],
+    `improved_client: no reply from 127.0.0.2:${port} after 3 attempts ` +
+      `over 0.7 s; the answers came from 127.0.0.1 instead: ${why}`,
   );
-  assertEquals(waits.length, 5);
-  waits.forEach((wait, i) =>
-    assert(wait <= 0.1 * 2 ** i, `wait ${i + 1} was ${wait} s`)
+});
+
+Deno.test("improved_client refuses waits that would send nothing, in one line", async () => {
+  const { code, stdout, stderr } = await runScript("improved_client", [
+    "--initial-delay",
+    "5",
+    "--max-delay",
+    "1",
+  ]);
+  assertEquals(code, 2);
+  assertEquals(stdout, "");
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assertStringIncludes(
+    stderr,
+    "--initial-delay (5 s) is longer than --max-delay (1 s), so no attempt would be sent",
   );
+});
+
+Deno.test("size_client and improved_client refuse an empty host and an oversized message in one line", async (t) => {
+  const big = "x".repeat(65_508);
+  for (const name of ["size_client", "improved_client"]) {
+    for (
+      const [args, message] of [
+        [["--host", ""], "--host must not be empty"],
+        [
+          ["--message", big],
+          "a message of 65508 bytes does not fit in one datagram (65,507 at most)",
+        ],
+      ] as const
+    ) {
+      await t.step(`${name} ${args[0]}`, async () => {
+        const { code, stdout, stderr } = await runScript(name, [...args]);
+        assertEquals(code, 2);
+        assertEquals(stdout, "");
+        assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+        assertStringIncludes(stderr, message);
+      });
+    }
+  }
 });

@@ -110,3 +110,46 @@ Deno.test("time_client --message sends text instead of an empty datagram", async
   });
   assertEquals(new TextDecoder().decode(request), "now?");
 });
+
+Deno.test("time_client skips a reply that is not 4 bytes and one not from the server, then prints the time", async () => {
+  using server = loopbackSocket();
+  using stranger = loopbackSocket();
+  const client = runScript("time_client", [
+    "--port",
+    String(addressOf(server).port),
+    "--utc",
+  ]);
+  const [, from] = await within(5_000, "the request", server.receive());
+  await stranger.send(encodeTime(new Date("2040-06-01T12:00:00Z")), from);
+  await server.send(new Uint8Array([1, 2, 3, 0xab, 0xff]), from);
+  // 0xda98ebe5: 2016-03-20T09:29:09Z, the date of the original's transcript.
+  await server.send(new Uint8Array([0xda, 0x98, 0xeb, 0xe5]), from);
+  const { code, stdout, stderr } = await client;
+  assertEquals(code, 0, stderr);
+  assertEquals(stdout, "Sun Mar 20 09:29:09 2016\n");
+  assertEquals(
+    stderr,
+    `ignored 4 bytes from 127.0.0.1:${
+      addressOf(stranger).port
+    }: not the server\n` +
+      "ignored a reply of 5 bytes, not a 4-byte time: 01 02 03 ab ff\n",
+  );
+});
+
+Deno.test("time_client refuses --utc with --iso with one line and exit 2", async () => {
+  const { code, stdout, stderr } = await runScript("time_client", [
+    "--utc",
+    "--iso",
+  ]);
+  assertEquals(code, 2);
+  assertEquals(stdout, "");
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assertStringIncludes(stderr, "--utc and --iso cannot be given together");
+});
+
+Deno.test("time_client refuses an empty --host with one line and exit 2", async () => {
+  const { code, stderr } = await runScript("time_client", ["--host", ""]);
+  assertEquals(code, 2);
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assertStringIncludes(stderr, "--host must not be empty");
+});
