@@ -101,8 +101,15 @@ export async function findTool(
   return { met: true, reason: `${name} found` };
 }
 
-/** Whether this process runs as root (asked of `id`, so no `--allow-sys`). */
-export async function runningAsRoot(): Promise<Requirement> {
+/**
+ * Whether this process runs as root (asked of `id`, so no `--allow-sys`).
+ *
+ * @param needs What the test does that needs root, for the reason shown
+ *   when it is ignored.
+ */
+export async function runningAsRoot(
+  needs = "the test creates network namespaces",
+): Promise<Requirement> {
   const { code, stdout } = await runTool("id", ["-u"], { timeoutMs: 5_000 })
     .catch(() => ({ code: 1, stdout: new Uint8Array() }));
   const root = code === 0 && decode(stdout).trim() === "0";
@@ -110,7 +117,7 @@ export async function runningAsRoot(): Promise<Requirement> {
     met: root,
     reason: root
       ? "running as root"
-      : "not running as root; the test creates network namespaces (CI runs it as root)",
+      : `not running as root; ${needs} (CI runs it as root)`,
   };
 }
 
@@ -167,4 +174,123 @@ export function freePort(hostname = "127.0.0.1"): number {
   } finally {
     conn.close();
   }
+}
+
+/** Runs `ip ARGS…` and fails with its stderr if it does not exit 0. */
+export async function ipCommand(...args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runTool("ip", args, {
+    timeoutMs: 10_000,
+  });
+  if (code !== 0) throw new Error(`ip ${args.join(" ")}: ${stderr.trim()}`);
+  return decode(stdout);
+}
+
+/** The network namespaces on this machine, by name. */
+export async function networkNamespaces(): Promise<string[]> {
+  const listed = await ipCommand("netns", "list");
+  return listed.split("\n").map((line) => line.split(" ")[0]).filter(Boolean);
+}
+
+/**
+ * Two network namespaces joined by a veth pair: two "hosts" on one subnet
+ * that exists only inside them. Dispose of it to delete both namespaces
+ * (and so the pair); that fails if either is left behind.
+ */
+export interface NamespacePair extends AsyncDisposable {
+  /** The first namespace, whose end of the link is `veth-a`. */
+  a: string;
+  /** The second namespace, whose end of the link is `veth-b`. */
+  b: string;
+  /** The address of `veth-a`: the subnet's `.1`. */
+  addressA: string;
+  /** The address of `veth-b`: the subnet's `.2`. */
+  addressB: string;
+  /** The subnet's broadcast address, such as `.255` for a /24. */
+  broadcast: string;
+  /** The command and arguments that run `command args…` inside `ns`. */
+  exec(ns: string, command: string, args: string[]): [string, string[]];
+}
+
+/**
+ * Makes two network namespaces joined by a veth pair, each end with an
+ * address on `subnet` (such as `10.77.0`, its `.1` and `.2`) and up, and
+ * waits (a bounded number of times) until the link is up on both sides.
+ * Needs root and `ip` (Debian package iproute2).
+ *
+ * @param tag A short word that names the namespaces, with this process's id.
+ * @param subnet The first three octets of the network, whose last is 0.
+ * @param prefixLength The network's prefix length, 24 to 30 (default 24).
+ */
+export async function namespacePair(
+  tag: string,
+  subnet: string,
+  prefixLength = 24,
+): Promise<NamespacePair> {
+  if (prefixLength < 24 || prefixLength > 30) {
+    throw new RangeError(`prefix length ${prefixLength} is not 24 to 30`);
+  }
+  const a = `udpdeno-${tag}-a-${Deno.pid}`;
+  const b = `udpdeno-${tag}-b-${Deno.pid}`;
+  const made: string[] = [];
+  async function remove(): Promise<void> {
+    // Deleting a namespace deletes the veth end inside it, and so the pair.
+    for (const ns of made) {
+      await runTool("ip", ["netns", "delete", ns], { timeoutMs: 10_000 });
+    }
+    const left = (await networkNamespaces()).filter((ns) => made.includes(ns));
+    if (left.length > 0) {
+      throw new Error(`network namespaces left behind: ${left.join(", ")}`);
+    }
+  }
+  try {
+    for (const ns of [a, b]) {
+      await ipCommand("netns", "add", ns);
+      made.push(ns);
+    }
+    await ipCommand(
+      "link",
+      "add",
+      "veth-a",
+      "netns",
+      a,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "veth-b",
+      "netns",
+      b,
+    );
+    for (const [ns, dev, host] of [[a, "veth-a", "1"], [b, "veth-b", "2"]]) {
+      const address = `${subnet}.${host}/${prefixLength}`;
+      await ipCommand("-n", ns, "addr", "add", address, "brd", "+", "dev", dev);
+      await ipCommand("-n", ns, "link", "set", "lo", "up");
+      await ipCommand("-n", ns, "link", "set", dev, "up");
+    }
+    for (let check = 0;; check++) {
+      const up = await Promise.all([
+        ipCommand("-n", a, "-o", "link", "show", "dev", "veth-a"),
+        ipCommand("-n", b, "-o", "link", "show", "dev", "veth-b"),
+      ]);
+      if (up.every((line) => line.includes("LOWER_UP"))) break;
+      if (check === 50) throw new Error("the veth link did not come up");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return {
+    a,
+    b,
+    addressA: `${subnet}.1`,
+    addressB: `${subnet}.2`,
+    broadcast: `${subnet}.${2 ** (32 - prefixLength) - 1}`,
+    exec: (
+      ns,
+      command,
+      args,
+    ) => ["ip", ["netns", "exec", ns, command, ...args]],
+    [Symbol.asyncDispose]: remove,
+  };
 }
