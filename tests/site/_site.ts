@@ -77,20 +77,86 @@ const REGION_MARKER = /^\s*\/\/ ?#?(end)?region [\w*-]+\s*$/;
  * @throws {Error} If the region is not in the file.
  */
 export function regionText(source: string, region?: string): string {
-  const lines = source.replaceAll("\r\n", "\n").split("\n");
   if (region === undefined) return source;
+  const lines = source.replaceAll("\r\n", "\n").split("\n");
+  const { shown, indent } = regionSpan(source, region);
+  return shown.map((i) => lines[i].slice(indent)).join("\n");
+}
+
+/** Where the text of a region that VitePress shows comes from in its file. */
+export interface RegionSpan {
+  /** Where the region starts: the index of its `// #region` line. */
+  start: number;
+  /** The indexes (from 0) of the lines shown, in order. */
+  shown: number[];
+  /** How many characters of indentation are removed from each line. */
+  indent: number;
+}
+
+/**
+ * The lines of a file that VitePress shows for a region (see
+ * {@linkcode regionText}), as line indexes, so that a position in the shown
+ * text can be traced back to the file.
+ *
+ * @param source The file's text.
+ * @param region The region's name.
+ * @returns The region's start, shown lines and removed indentation.
+ * @throws {Error} If the region is not in the file.
+ */
+export function regionSpan(source: string, region: string): RegionSpan {
+  const lines = source.replaceAll("\r\n", "\n").split("\n");
   const start = lines.findIndex((l) => l.trim() === `// #region ${region}`);
   const end = lines.findIndex((l, i) =>
     i > start && l.trim() === `// #endregion ${region}`
   );
   if (start === -1 || end === -1) throw new Error(`no region ${region}`);
-  const body = lines.slice(start + 1, end).filter((l) =>
-    !REGION_MARKER.test(l)
-  );
+  const shown: number[] = [];
+  for (let i = start + 1; i < end; i++) {
+    if (!REGION_MARKER.test(lines[i])) shown.push(i);
+  }
   const indent = Math.min(
-    ...body.filter((l) => l.trim() !== "").map((l) => l.search(/\S/)),
+    ...shown.map((i) => lines[i])
+      .filter((l) => l.trim() !== "")
+      .map((l) => l.search(/\S/)),
   );
-  return body.map((l) => l.slice(indent)).join("\n");
+  return { start, shown, indent };
+}
+
+/**
+ * The import statements at the top of a script, multi-line ones included, as
+ * line indexes (from 0). The shebang, comments and blank lines before and
+ * between them are skipped; the first other line ends them.
+ *
+ * @param source The script's text.
+ * @returns The indexes of the lines that hold its imports.
+ */
+export function importLines(source: string): number[] {
+  const lines = source.replaceAll("\r\n", "\n").split("\n");
+  const found: number[] = [];
+  let inComment = false;
+  let inImport = false;
+  for (const [i, line] of lines.entries()) {
+    const text = line.trim();
+    if (inImport) {
+      found.push(i);
+      inImport = !/(^|\s)from\s*["'][^"']+["'];?$|;$/.test(text);
+    } else if (inComment) {
+      inComment = !text.includes("*/");
+    } else if (text.startsWith("/*")) {
+      inComment = !text.includes("*/");
+    } else if (text.startsWith("import ") || text.startsWith("import{")) {
+      found.push(i);
+      inImport =
+        !/(^|\s)from\s*["'][^"']+["'];?$|^import\s*["'][^"']+["'];?$|;$/
+          .test(text);
+    } else if (
+      !(text === "" || text.startsWith("//") ||
+        (i === 0 && text.startsWith("#!")))
+    ) {
+      break;
+    }
+  }
+  return found;
 }
 
 /** The `title:` of a page's front matter, if it sets one. */
@@ -129,6 +195,16 @@ export const ORIGINALS = {
   blog: "a 2015 blog post on Python UDP sockets",
 } as const;
 
+/**
+ * How the Chinese pages name the originals that have no address; compared
+ * with all white space removed, since Chinese lines break anywhere.
+ */
+export const ORIGINALS_ZH: Record<keyof typeof ORIGINALS, string> = {
+  ...ORIGINALS,
+  notebook: "讲UDP服务器的Jupyter笔记本",
+  blog: "2015年一篇讲PythonUDP套接字的博客文章",
+};
+
 /** Which originals each program page ports, so must credit. */
 export const PROGRAM_CREDITS: Record<string, (keyof typeof ORIGINALS)[]> = {
   "programs/echo.md": ["binarytides", "notebook"],
@@ -162,12 +238,39 @@ async function fileOrUndefined(
 }
 
 /**
+ * Fails with a clear message if the site has not been built.
+ *
+ * @throws {Error} If `.vitepress/dist/index.html` is missing.
+ */
+export async function requireBuiltSite(): Promise<void> {
+  if ((await fileOrUndefined(`${DIST}index.html`)) === undefined) {
+    throw new Error(
+      `the built site is missing (${DIST}index.html): run \`deno task site:build\` first (\`deno task check\` builds it before the tests)`,
+    );
+  }
+}
+
+/** Options for {@linkcode serveSite}. */
+export interface ServeSiteOptions {
+  /**
+   * Content-Types by file extension, over the defaults: e.g.
+   * `{ ts: "video/mp2t" }`, what GitHub Pages sends for `.ts`. A `.ts` file
+   * is sent as `application/octet-stream` unless this says otherwise.
+   */
+  contentTypes?: Record<string, string>;
+}
+
+/**
  * Serves the built site on 127.0.0.1 with clean URLs (`/programs/echo` is
  * `programs/echo.html`), as a static host would.
  *
+ * @param options The Content-Types to send.
  * @returns The server and its base URL; shut it down when done.
  */
-export function serveSite(): { server: Deno.HttpServer; url: string } {
+export function serveSite(
+  options: ServeSiteOptions = {},
+): { server: Deno.HttpServer; url: string } {
+  const types = { ...CONTENT_TYPES, ...options.contentTypes };
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     async (request) => {
@@ -181,7 +284,7 @@ export function serveSite(): { server: Deno.HttpServer; url: string } {
         const body = await fileOrUndefined(candidate);
         if (body === undefined) continue;
         const ext = candidate.slice(candidate.lastIndexOf(".") + 1);
-        const type = CONTENT_TYPES[ext] ?? "application/octet-stream";
+        const type = types[ext] ?? "application/octet-stream";
         return new Response(body, { headers: { "content-type": type } });
       }
       const notFound = await fileOrUndefined(`${DIST}404.html`);

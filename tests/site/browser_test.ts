@@ -1,8 +1,20 @@
 /**
- * Opens every page of the built site in headless Chromium and checks what a
- * reader sees: title and headings, code that matches the scripts, diagrams
- * drawn, no console errors, and search that finds "broadcast". Saves a
- * screenshot of one page to `test-results/site.png`.
+ * Opens every page of the built site in headless Chromium, in both editions
+ * (English, and Chinese under `/zh/`: every page under `docs/` is visited),
+ * and checks what a reader sees: title and headings, code that matches the
+ * scripts, diagrams drawn, no console errors, links to the repository, search
+ * that finds each lesson by its words in both languages, the language switch
+ * from a page to its twin and back, and the Chinese edition's own words for
+ * the theme's buttons and labels.
+ *
+ * Every page is also measured for legibility, on a desktop (1280x800) and on
+ * a phone (390x844): the smallest text drawn in a diagram, in CSS pixels as
+ * rendered, is at least 11; no table cell lies outside its table's visible
+ * box or the screen (a column scrolled out of view); the page itself never
+ * scrolls sideways; and, on the desktop, no code block is cut off and no
+ * line of code (terminal sessions aside, which wrap) is longer than 80
+ * columns. Screenshots go to `test-results/`: `site.png` (desktop) and
+ * `phone-*.png` (`phone-zh-*.png` for Chinese pages).
  *
  * Needs the built site (`deno task site:build`) and Debian's `chromium` at
  * /usr/bin/chromium. Without Chromium the test is ignored with a message,
@@ -23,6 +35,7 @@ import {
   type Page,
   regionText,
   serveSite,
+  type SnippetImport,
   snippetImports,
 } from "./_site.ts";
 
@@ -32,6 +45,64 @@ const SCREENSHOT = `${ROOT}test-results/site.png`;
 const SCREENSHOT_PAGE = "/concepts/timeouts-and-retries";
 /** The heading the screenshot starts at: code, then the backoff timeline. */
 const SCREENSHOT_HEADING = "h2#exponential-backoff";
+/**
+ * Pages whose phone view is saved, as `test-results/phone-NAME.png` (or
+ * `phone-zh-NAME.png` for a Chinese page).
+ */
+const PHONE_SCREENSHOTS = [
+  "/concepts/cheat-sheet",
+  "/concepts/timeouts-and-retries",
+  "/programs/time",
+  "/zh/programs/echo",
+];
+
+/** The two screens every page is measured on. */
+const DESKTOP = { name: "desktop", width: 1280, height: 800 };
+const PHONE = { name: "phone", width: 390, height: 844 };
+
+/** The smallest diagram text a reader should have to read, in CSS pixels. */
+const MIN_DIAGRAM_TEXT_PX = 11;
+/** The widest line of code a page may show, in columns. */
+const MAX_CODE_COLUMNS = 80;
+
+/** Where the Chinese edition is served. */
+const ZH = "/zh";
+
+/**
+ * Searches, from the home page of an edition, and the pages each must find
+ * by the words of their lessons. Chinese has no spaces between words: the
+ * site's search splits Chinese text itself (see `.vitepress/config.mts`).
+ */
+const SEARCHES: { home: string; query: string; expected: string[] }[] = [
+  { home: "/", query: "broadcast", expected: ["/programs/broadcast"] },
+  {
+    home: "/",
+    query: "backoff",
+    expected: ["/programs/size", "/concepts/timeouts-and-retries"],
+  },
+  { home: `${ZH}/`, query: "广播", expected: [`${ZH}/programs/broadcast`] },
+  {
+    home: `${ZH}/`,
+    query: "指数退避",
+    expected: [`${ZH}/programs/size`, `${ZH}/concepts/timeouts-and-retries`],
+  },
+];
+
+/** The page the language switch is tried on, and a section of it. */
+const SWITCH_PAGE = "/programs/echo";
+const SWITCH_ANCHOR = "#run-it";
+
+/** What the Chinese edition says where the theme would say it in English. */
+const ZH_WORDS = {
+  search: "搜索",
+  outline: "本页目录",
+  previous: "上一页",
+  next: "下一页",
+  darkMode: "切换到深色模式",
+  editLink: "在 GitHub 上编辑此页",
+  copy: "复制代码",
+  notFound: "页面不存在",
+};
 
 function exists(path: string): boolean {
   try {
@@ -92,7 +163,7 @@ Deno.test({
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: DESKTOP.width, height: DESKTOP.height },
     args: [
       "--headless",
       "--no-sandbox",
@@ -122,25 +193,182 @@ Deno.test({
         problems.length = 0;
         await browserPage.goto(`${url}${page.path}`, { waitUntil: "load" });
         await checkPage(browserPage, page);
+        assertEquals(
+          await legibilityProblems(browserPage, page, DESKTOP),
+          [],
+          `${page.path} on a ${DESKTOP.name} (${DESKTOP.width} px)`,
+        );
         assertEquals(problems, [], `console errors on ${page.path}`);
       });
     }
 
-    await t.step('search finds "broadcast"', async () => {
-      await browserPage.goto(`${url}/`, { waitUntil: "load" });
-      await browserPage.locator(".VPNavBarSearch button").click();
-      await browserPage.locator(".VPLocalSearchBox input").fill("broadcast");
-      const results = browserPage.locator(".VPLocalSearchBox .results a");
-      await results.first().waitFor({ timeout: 10_000 });
-      const hrefs = await results.evaluateAll((links) =>
-        links.map((a) => a.getAttribute("href") ?? "")
+    await t.step(
+      "the repository: one address for the GitHub link, the edit links and the clone line",
+      async () => {
+        await browserPage.goto(`${url}/guide/getting-started`, {
+          waitUntil: "load",
+        });
+        const repository = await browserPage
+          .locator(".VPNavBar .VPSocialLinks a[href^='https://github.com/']")
+          .first().getAttribute("href");
+        assert(repository, "the navigation bar has no GitHub link");
+        assertEquals(
+          await browserPage.locator(".VPDocFooter .edit-link a").getAttribute(
+            "href",
+          ),
+          `${repository}/edit/main/docs/guide/getting-started.md`,
+        );
+        const code = await browserPage.locator(
+          ".vp-doc div[class*='language-'] pre code",
+        ).evaluateAll((codes) => codes.map((c) => c.textContent ?? ""));
+        assert(
+          code.some((block) => block.includes(`git clone ${repository}.git\n`)),
+          `Getting started shows no "git clone ${repository}.git"`,
+        );
+      },
+    );
+
+    for (const { home, query, expected } of SEARCHES) {
+      await t.step(
+        `search on ${home} finds "${query}" on ${expected.join(" and ")}`,
+        async () => {
+          await browserPage.goto(`${url}${home}`, { waitUntil: "load" });
+          await browserPage.locator(".VPNavBarSearch button").click();
+          await browserPage.locator(".VPLocalSearchBox input").fill(query);
+          const results = browserPage.locator(".VPLocalSearchBox .results a");
+          await results.first().waitFor({ timeout: 10_000 });
+          const hrefs = await results.evaluateAll((links) =>
+            links.map((a) => a.getAttribute("href") ?? "")
+          );
+          for (const path of expected) {
+            assert(
+              hrefs.some((href) =>
+                href === path || href.startsWith(`${path}#`)
+              ),
+              `no result for "${query}" links to ${path}: ${hrefs.join(", ")}`,
+            );
+          }
+          const chinese = home.startsWith(`${ZH}/`);
+          const otherEdition = hrefs.filter((href) =>
+            href.startsWith(`${ZH}/`) !== chinese
+          );
+          assertEquals(
+            otherEdition,
+            [],
+            `search on ${home} found pages of the other edition`,
+          );
+          await browserPage.keyboard.press("Escape");
+        },
       );
-      assert(
-        hrefs.some((href) => href.startsWith("/programs/broadcast")),
-        `no result links to /programs/broadcast: ${hrefs.join(", ")}`,
-      );
-      await browserPage.keyboard.press("Escape");
-    });
+    }
+
+    await t.step(
+      `the language switch leads from ${SWITCH_PAGE} to ${ZH}${SWITCH_PAGE} and back`,
+      async () => {
+        const english: Shown = {
+          path: `${SWITCH_PAGE}${SWITCH_ANCHOR}`,
+          lang: "en",
+          h1: headings(pageAt(pages, SWITCH_PAGE).markdown).h1 ?? "",
+        };
+        const chinese: Shown = {
+          path: `${ZH}${SWITCH_PAGE}${SWITCH_ANCHOR}`,
+          lang: "zh-CN",
+          h1: headings(pageAt(pages, `${ZH}${SWITCH_PAGE}`).markdown).h1 ?? "",
+        };
+        await browserPage.goto(`${url}${english.path}`, { waitUntil: "load" });
+        await switchLanguage(browserPage, "简体中文", chinese);
+        await switchLanguage(browserPage, "English", english);
+      },
+    );
+
+    await t.step(
+      "the Chinese edition's labels, sidebar and edit link are Chinese",
+      async () => {
+        const page = `${ZH}/programs/echo`;
+        await browserPage.goto(`${url}${page}`, { waitUntil: "load" });
+        const text = async (selector: string) =>
+          clean(await browserPage.locator(selector).first().textContent());
+        assertEquals(
+          await text(".VPNavBarSearch button .DocSearch-Button-Placeholder"),
+          ZH_WORDS.search,
+        );
+        assertEquals(
+          await text(".VPDocAsideOutline .outline-title"),
+          ZH_WORDS.outline,
+        );
+        assertEquals(
+          await text(".VPDocFooter .pager-link.prev .desc"),
+          ZH_WORDS.previous,
+        );
+        assertEquals(
+          await text(".VPDocFooter .pager-link.next .desc"),
+          ZH_WORDS.next,
+        );
+        assertEquals(
+          await browserPage.locator(".VPNavBarAppearance button")
+            .getAttribute("title"),
+          ZH_WORDS.darkMode,
+        );
+        const repository = await browserPage
+          .locator(".VPNavBar .VPSocialLinks a[href^='https://github.com/']")
+          .first().getAttribute("href");
+        assertEquals(
+          await text(".VPDocFooter .edit-link a"),
+          ZH_WORDS.editLink,
+        );
+        assertEquals(
+          await browserPage.locator(".VPDocFooter .edit-link a")
+            .getAttribute("href"),
+          `${repository}/edit/main/docs/zh/programs/echo.md`,
+        );
+        const sidebar = await browserPage.locator(".VPSidebar a.link")
+          .evaluateAll((links) =>
+            links.map((a) => a.getAttribute("href") ?? "")
+          );
+        assert(sidebar.length > 0, `${page} has no sidebar`);
+        assertEquals(
+          sidebar.filter((href) =>
+            !(href.startsWith(`${ZH}/`) && pages.some((p) => p.path === href))
+          ),
+          [],
+          `sidebar links of ${page} that lead to no Chinese page`,
+        );
+      },
+    );
+
+    await t.step(
+      `a missing page under ${ZH}/ gets the Chinese "not found" page`,
+      async () => {
+        await browserPage.goto(`${url}${ZH}/no-such-page`, {
+          waitUntil: "load",
+        });
+        const title = browserPage.locator(".NotFound .title");
+        await title.waitFor();
+        assertEquals(clean(await title.textContent()), ZH_WORDS.notFound);
+        assertEquals(
+          await browserPage.locator(".NotFound .link").getAttribute("href"),
+          `${ZH}/`,
+        );
+      },
+    );
+
+    await t.step(
+      `the copy buttons of code on ${ZH}${SWITCH_PAGE} say "${ZH_WORDS.copy}"`,
+      async () => {
+        const page = `${ZH}${SWITCH_PAGE}`;
+        await browserPage.goto(`${url}${page}`, { waitUntil: "load" });
+        const titles = await browserPage.locator(".vp-doc button.copy")
+          .evaluateAll((buttons) =>
+            buttons.map((b) => b.getAttribute("title"))
+          );
+        assert(titles.length > 0, `${page} has no copy buttons`);
+        assertEquals(
+          titles.filter((title) => title !== ZH_WORDS.copy),
+          [],
+          `copy buttons on ${page} titled other than "${ZH_WORDS.copy}"`,
+        );
+      },
+    );
 
     await t.step("dark mode switches and diagrams follow", async () => {
       await browserPage.goto(`${url}${SCREENSHOT_PAGE}`, { waitUntil: "load" });
@@ -158,7 +386,7 @@ Deno.test({
 
     await t.step(`screenshot of ${SCREENSHOT_PAGE}`, async () => {
       await browserPage.goto(`${url}${SCREENSHOT_PAGE}`, { waitUntil: "load" });
-      await browserPage.setViewportSize({ width: 1280, height: 1200 });
+      await browserPage.setViewportSize({ width: DESKTOP.width, height: 1200 });
       await browserPage.locator(".mermaid svg").last().waitFor();
       // Scroll the heading to just below the fixed navigation bar.
       await browserPage.evaluate(
@@ -168,12 +396,94 @@ Deno.test({
       await browserPage.screenshot({ path: SCREENSHOT });
       assert(exists(SCREENSHOT));
     });
+
+    await browserPage.setViewportSize({
+      width: PHONE.width,
+      height: PHONE.height,
+    });
+    for (const page of pages) {
+      await t.step(`${page.path} on a ${PHONE.name}`, async () => {
+        problems.length = 0;
+        await browserPage.goto(`${url}${page.path}`, { waitUntil: "load" });
+        assertEquals(
+          await legibilityProblems(browserPage, page, PHONE),
+          [],
+          `${page.path} on a ${PHONE.name} (${PHONE.width} px)`,
+        );
+        assertEquals(problems, [], `console errors on ${page.path}`);
+        if (PHONE_SCREENSHOTS.includes(page.path)) {
+          const edition = page.path.startsWith(`${ZH}/`) ? "zh-" : "";
+          const name = edition + page.path.split("/").pop();
+          const path = `${ROOT}test-results/phone-${name}.png`;
+          await browserPage.screenshot({ path, fullPage: true });
+          assert(exists(path));
+        }
+      });
+    }
   } finally {
     await context.close();
     await server.shutdown();
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
 });
+
+/** The page served at `path`. */
+function pageAt(pages: Page[], path: string): Page {
+  const page = pages.find((p) => p.path === path);
+  if (page === undefined) fail(`docs/ has no page for ${path}`);
+  return page;
+}
+
+/** What the browser shows: the path and `#anchor`, the language, the h1. */
+interface Shown {
+  path: string;
+  lang: string;
+  h1: string;
+}
+
+/** In the page: what it shows, as a {@linkcode Shown}. */
+const SHOWN = `(() => ({
+  path: location.pathname + location.hash,
+  lang: document.documentElement.lang,
+  h1: (document.querySelector(".vp-doc h1")?.textContent ?? "")
+    .replaceAll("\u200b", "").trim(),
+}))()`;
+
+/**
+ * Picks a language from the navigation bar's language menu (at 1280 px and
+ * wider, a menu that opens on hover) and waits, at most 10 s, until the
+ * browser shows the expected page in that language.
+ */
+async function switchLanguage(
+  browserPage: BrowserPage,
+  language: string,
+  expected: Shown,
+): Promise<void> {
+  const menu = browserPage.locator(".VPNavBarTranslations");
+  await menu.locator("button").hover();
+  const link = menu.locator(".VPMenuLink a", { hasText: language });
+  assertEquals(
+    await link.getAttribute("href"),
+    expected.path,
+    `the language menu's link to ${language}`,
+  );
+  await link.click();
+  try {
+    await browserPage.waitForFunction(
+      `JSON.stringify(${SHOWN}) === ${
+        JSON.stringify(JSON.stringify(expected))
+      }`,
+      undefined,
+      { timeout: 10_000 },
+    );
+  } catch {
+    assertEquals(
+      await browserPage.evaluate(SHOWN),
+      expected,
+      `after choosing ${language} in the language menu`,
+    );
+  }
+}
 
 async function checkPage(browserPage: BrowserPage, page: Page): Promise<void> {
   const { h1, h2 } = headings(page.markdown);
@@ -194,7 +504,10 @@ async function checkPage(browserPage: BrowserPage, page: Page): Promise<void> {
   );
   assertEquals(shownH2.map(clean), h2, `h2 headings of ${page.path}`);
 
-  const imports = snippetImports(page.markdown);
+  const imports = [
+    ...snippetImports(page.markdown),
+    ...exampleImports(page.markdown),
+  ];
   if (imports.length > 0) {
     const blocks = await browserPage.locator(
       ".vp-doc div[class*='language-'] pre code",
@@ -214,18 +527,189 @@ async function checkPage(browserPage: BrowserPage, page: Page): Promise<void> {
     }
   }
 
+  await waitForDiagrams(browserPage, page);
+}
+
+/**
+ * The imports of example files under `docs/` (`<<< @/examples/NAME.js#region`),
+ * which {@linkcode snippetImports} leaves out, with paths from the repository.
+ */
+function exampleImports(markdown: string): SnippetImport[] {
+  const found = markdown.matchAll(
+    /^\s*<<< @\/(?!\.\.\/)([\w./-]+?\.[jt]s)(?:#([\w-]+))?(?=[\s{[]|$)/gm,
+  );
+  return [...found].map(([, file, region]) => ({
+    file: `docs/${file}`,
+    region,
+  }));
+}
+
+/**
+ * Waits until Mermaid has drawn every diagram of the page. Mermaid may show
+ * an error for a moment on a first load and then draw the diagram; one that
+ * is still an error after 15 seconds fails.
+ */
+async function waitForDiagrams(
+  browserPage: BrowserPage,
+  page: Page,
+): Promise<void> {
   const diagrams = page.markdown.match(/^```mermaid\s*$/gm)?.length ?? 0;
-  if (diagrams > 0) {
-    await browserPage.waitForFunction(
-      `document.querySelectorAll(".vp-doc .mermaid svg").length === ${diagrams}`,
-      undefined,
-      { timeout: 15_000 },
-    );
+  if (diagrams === 0) return;
+  const drawn = `(() => {
+    const svgs = [...document.querySelectorAll(".vp-doc .mermaid svg")];
+    return svgs.length === ${diagrams} &&
+      svgs.every((svg) => svg.getAttribute("aria-roledescription") !== "error");
+  })()`;
+  try {
+    await browserPage.waitForFunction(drawn, undefined, { timeout: 15_000 });
+  } catch {
+    const shown = await browserPage.locator(".vp-doc .mermaid svg").count();
     const failed = await browserPage.locator(
       ".vp-doc .mermaid svg[aria-roledescription='error']",
     ).count();
-    assertEquals(failed, 0, `Mermaid could not draw a diagram on ${page.path}`);
+    fail(
+      `${page.path}: Mermaid drew ${
+        shown - failed
+      } of ${diagrams} diagrams (${failed} errors) within 15 s`,
+    );
   }
+}
+
+/** A screen size to measure a page on. */
+interface Screen {
+  name: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * In the page: the smallest font size, in CSS pixels as drawn on the screen
+ * (an SVG scaled down to fit shrinks its text), of any text in a diagram, or
+ * `null` if the page has none.
+ */
+const SMALLEST_DIAGRAM_TEXT = `(() => {
+  let smallest = null;
+  for (const svg of document.querySelectorAll(".vp-doc .mermaid svg")) {
+    for (const element of svg.querySelectorAll("text, tspan, foreignObject *")) {
+      const hasText = [...element.childNodes].some((node) =>
+        node.nodeType === Node.TEXT_NODE && node.textContent.trim() !== ""
+      );
+      if (!hasText) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      const matrix = (element.closest("foreignObject") ?? element).getScreenCTM();
+      if (matrix === null) continue;
+      const size = parseFloat(getComputedStyle(element).fontSize) *
+        Math.hypot(matrix.a, matrix.b);
+      if (smallest === null || size < smallest.size) {
+        smallest = { size, text: element.textContent.trim().slice(0, 40) };
+      }
+    }
+  }
+  return smallest;
+})()`;
+
+/**
+ * In the page: every table cell that lies outside its table's visible box or
+ * outside the screen, that is, in a column the reader must scroll to, and
+ * every table that scrolls sideways. A header row hidden for the phone's
+ * one-card-per-row view (1 px wide) is skipped: each cell carries its label.
+ */
+const TABLES_OUT_OF_VIEW = `(() => {
+  const problems = [];
+  const screen = document.documentElement.clientWidth;
+  [...document.querySelectorAll(".vp-doc table")].forEach((table, index) => {
+    const box = table.getBoundingClientRect();
+    const left = Math.max(box.left, 0);
+    const right = Math.min(box.right, screen);
+    for (const cell of table.querySelectorAll("th, td")) {
+      const head = cell.closest("thead");
+      if (head !== null && head.getBoundingClientRect().width <= 1) continue;
+      const r = cell.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not displayed: empty
+      if (r.left < left - 1 || r.right > right + 1) {
+        problems.push("table " + (index + 1) + ": the cell " +
+          JSON.stringify(cell.textContent.trim().slice(0, 30)) +
+          " is out of view (" + Math.round(r.left) + "-" + Math.round(r.right) +
+          " px of " + Math.round(left) + "-" + Math.round(right) + ")");
+        break;
+      }
+    }
+    if (table.scrollWidth > table.clientWidth + 1) {
+      problems.push("table " + (index + 1) + " scrolls sideways (" +
+        table.scrollWidth + " px in " + table.clientWidth + ")");
+    }
+  });
+  const page = document.documentElement;
+  if (page.scrollWidth > page.clientWidth + 1) {
+    problems.push("the page scrolls sideways (" + page.scrollWidth +
+      " px in " + page.clientWidth + ")");
+  }
+  return problems;
+})()`;
+
+/**
+ * In the page: code blocks cut off at the right edge, and lines of code
+ * longer than the given number of columns. Terminal sessions (console
+ * blocks) wrap their lines, so only whether they are cut off counts.
+ */
+function codeTooWide(columns: number): string {
+  return `(() => {
+    const problems = [];
+    const blocks = document.querySelectorAll(".vp-doc div[class*='language-']");
+    [...blocks].forEach((block, index) => {
+      const pre = block.querySelector("pre");
+      if (pre === null) return;
+      const lines = pre.textContent.split("\\n");
+      if (pre.clientWidth > 0 && pre.scrollWidth > pre.clientWidth + 1) {
+        const longest = lines.reduce((a, b) => b.length > a.length ? b : a, "");
+        problems.push("code block " + (index + 1) + " is cut off: " +
+          JSON.stringify(longest));
+      }
+      if (block.classList.contains("language-console")) return;
+      for (const line of lines) {
+        const width = [...line].length;
+        if (width > ${columns}) {
+          problems.push("code block " + (index + 1) + " has a line of " + width +
+            " columns: " + JSON.stringify(line));
+        }
+      }
+    });
+    return problems;
+  })()`;
+}
+
+/**
+ * What makes a page hard to read on the given screen: small diagram text,
+ * tables with a column out of view, a page that scrolls sideways, and (on
+ * the desktop, where code has room for 80 columns) code that does not fit.
+ */
+async function legibilityProblems(
+  browserPage: BrowserPage,
+  page: Page,
+  screen: Screen,
+): Promise<string[]> {
+  await waitForDiagrams(browserPage, page);
+  const problems: string[] = [];
+  const smallest = await browserPage.evaluate(SMALLEST_DIAGRAM_TEXT) as
+    | { size: number; text: string }
+    | null;
+  if (smallest !== null && smallest.size < MIN_DIAGRAM_TEXT_PX - 0.05) {
+    problems.push(
+      `diagram text "${smallest.text}" is ${
+        smallest.size.toFixed(1)
+      } px, under ${MIN_DIAGRAM_TEXT_PX} px`,
+    );
+  }
+  problems.push(
+    ...await browserPage.evaluate(TABLES_OUT_OF_VIEW) as string[],
+  );
+  if (screen.width >= DESKTOP.width) {
+    problems.push(
+      ...await browserPage.evaluate(codeTooWide(MAX_CODE_COLUMNS)) as string[],
+    );
+  }
+  return problems;
 }
 
 function clean(text: string | null): string {
