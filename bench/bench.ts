@@ -1,18 +1,23 @@
 #!/usr/bin/env -S deno run --allow-run --allow-read --allow-write
 /**
- * `deno task bench`: how fast the echo servers answer, side by side with the
- * Python original, Node, a plain C loop and the fast-path studies.
+ * `deno task bench`: how fast the servers answer, side by side with the
+ * Python original, Node, a plain C loop, bare Deno loops and the fast-path
+ * studies; how long a log line takes to show on a terminal; and which
+ * system calls each datagram costs.
  *
  * Each server starts on 127.0.0.1 port 0 with its stdout going to a file,
  * then the load generator (`bench/load.c`, compiled now) drives it twice:
- * as fast as it answers (64 datagrams kept in flight; a warm-up, then one
- * counted second), then at a fixed moderate rate to time each round trip.
- * Every server runs once per round, round after round, so a busy moment on
- * the machine falls on all of them alike; the table shows medians. When
- * `taskset` is there, the load runs on CPU 0 and the server on CPU 1.
+ * as fast as it answers (64 datagrams kept in flight; a warm-up, then the
+ * counted seconds), then at a fixed moderate rate to time each round trip.
+ * Every server runs once per round, forward in odd rounds and backward in
+ * even ones, so that a busy moment on the machine falls on all of them
+ * alike; the table shows medians with the lowest and highest round. When
+ * `taskset` is there, the load runs on CPU 0 and the server on CPU 1. The
+ * machine's load average is read before, after every round, and at the end.
  *
- * Run:  deno task bench [--rounds 3] [--seconds 1] [--no-save]
- * Out:  the table on stdout, progress on stderr, bench/results/latest.json
+ * Run:  deno task bench [--rounds 5] [--seconds 2] [--quick] [--only ID,…] [--no-save]
+ * Out:  the table on stdout, progress on stderr; bench/results/latest.json,
+ *       which the performance page reads for every figure it shows
  *
  * Loopback only; every run is bounded in count and time.
  *
@@ -23,37 +28,53 @@ import {
   BENCH_DIR,
   buildCPrograms,
   type CPrograms,
-  type LatencyResult,
   output,
   removeCPrograms,
-  runLoad,
-  type ThroughputResult,
+  type TerminalResult,
 } from "./c_tools.ts";
+import { halfWidth, range, ratio, sig, type Spread } from "./format.ts";
+import {
+  countSyscalls,
+  type Expect,
+  type LoadSettings,
+  measure,
+  measureStartup,
+  measureTerminal,
+  readProc,
+  type Run,
+  type SyscallCount,
+  type Tools,
+} from "./measure.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const WARMUP_SECONDS = 0.5;
 const WINDOW = 64;
 const LATENCY_RATE = 5_000;
 const LATENCY_COUNT = 2_000;
-const STARTUP_RUNS = 12;
-const READY = / listening on (\[[^\]]+\]|[^:\s]+):(\d+)/;
+/**
+ * Datagrams per FFI system call in the study: as many as the load generator
+ * keeps in flight. `FFI_SMALL_BATCH` shows what a smaller batch gives.
+ */
+const FFI_BATCH = "64";
+const FFI_SMALL_BATCH = "8";
+const SYSCALL_DATAGRAMS = 20_000;
+const TERMINAL_INTERVAL_MS = 10;
 
 /** One server under test. */
 interface Server {
   id: string;
   label: string;
-  group: "yardstick" | "original" | "runtime" | "shipped" | "study";
+  /** Its colour on the chart. */
+  group: "yardstick" | "original" | "runtime" | "bare" | "shipped" | "study";
+  /** Which program it is, and so which reply is right. */
+  family: Expect;
   /** The command, given the tools; `undefined` if a tool is missing. */
   command: (tools: Tools) => string[] | undefined;
   /** Whether it writes one log line per datagram. */
   logs: boolean;
-}
-
-interface Tools {
-  deno: string;
-  python?: string;
-  node?: string;
-  c: CPrograms;
+  /** For a shipped server: the id of the bare loop it is held against. */
+  bare?: string;
+  /** Whether `--syscalls` counts its system calls per datagram. */
+  syscalls?: boolean;
 }
 
 const deno = (permissions: string[], file: string, ...args: string[]) =>
@@ -77,66 +98,108 @@ const python = (tools: Tools, variable: string, ...args: string[]) =>
     ...args,
   ];
 
+const node = (...args: string[]) => (tools: Tools) =>
+  tools.node === undefined
+    ? undefined
+    : [tools.node, `${BENCH_DIR}servers/node_echo.mjs`, "0", ...args];
+
+// #region servers
+/**
+ * A row of the FFI study: `batch` datagrams per system call, with or without
+ * its log, waiting in the main thread or (`thread`) on a helper thread.
+ */
+function ffiStudy(
+  id: string,
+  batch: string,
+  options: { log: boolean; thread?: boolean; syscalls?: boolean },
+): Server {
+  const per = batch === "1" ? "1 datagram" : batch;
+  return {
+    id,
+    label: `study: FFI, ${per} per call` +
+      (options.thread ? ", waits on a thread" : "") +
+      (options.log ? ", log" : ", no log"),
+    group: "study",
+    family: "echo",
+    command: deno(
+      ["--allow-ffi"],
+      "bench/fast_path/ffi_echo_server.ts",
+      "--port",
+      "0",
+      "--batch",
+      batch,
+      ...(options.log ? [] : ["--no-log"]),
+      ...(options.thread ? ["--nonblocking"] : []),
+    ),
+    logs: options.log,
+    syscalls: options.syscalls,
+  };
+}
+
 const SERVERS: Server[] = [
   {
     id: "c",
-    label: "C recvfrom/sendto loop, no log (load generator ceiling)",
+    label: "C recvfrom/sendto loop, no log",
     group: "yardstick",
+    family: "echo",
     command: (t) => [t.c.cEcho, "127.0.0.1", "0"],
     logs: false,
+    syscalls: true,
   },
   {
     id: "python_print",
-    label: "Python original loop, print to file",
+    label: "Python original, print to a file",
     group: "original",
+    family: "echo",
     command: (t) => python(t, "PYTHONUNBUFFERED"),
     logs: true,
   },
   {
     id: "python_unbuffered",
-    label: "Python original loop, print, PYTHONUNBUFFERED=1",
+    label: "Python original, print, PYTHONUNBUFFERED=1",
     group: "original",
+    family: "echo",
     command: (t) => python(t, "PYTHONUNBUFFERED=1"),
     logs: true,
   },
   {
     id: "python_quiet",
-    label: "Python original loop, print removed",
+    label: "Python original, print removed",
     group: "original",
+    family: "echo",
     command: (t) => python(t, "PYTHONUNBUFFERED", "--no-print"),
     logs: false,
+    syscalls: true,
   },
   {
     id: "node_log",
-    label: "Node dgram, console.log to file",
+    label: "Node dgram, console.log to a file",
     group: "runtime",
-    command: (t) =>
-      t.node === undefined
-        ? undefined
-        : [t.node, `${BENCH_DIR}servers/node_echo.mjs`, "0"],
+    family: "echo",
+    command: node(),
     logs: true,
   },
   {
     id: "node_quiet",
     label: "Node dgram, no log",
     group: "runtime",
-    command: (t) =>
-      t.node === undefined
-        ? undefined
-        : [t.node, `${BENCH_DIR}servers/node_echo.mjs`, "0", "--no-log"],
+    family: "echo",
+    command: node("--no-log"),
     logs: false,
   },
   {
     id: "deno_naive",
     label: "Deno naive: for await + console.log",
     group: "runtime",
+    family: "echo",
     command: deno(["-N"], "bench/servers/naive_echo_server.ts", "0"),
     logs: true,
   },
   {
     id: "deno_for_await_quiet",
-    label: "Deno for await, no log (allocation only)",
+    label: "Deno for await, no log",
     group: "runtime",
+    family: "echo",
     command: deno(
       ["-N"],
       "bench/servers/naive_echo_server.ts",
@@ -147,8 +210,9 @@ const SERVERS: Server[] = [
   },
   {
     id: "deno_console_log",
-    label: "Deno receive(buf) + console.log (logging only)",
+    label: "Deno bare loop + console.log",
     group: "runtime",
+    family: "echo",
     command: deno(
       ["-N"],
       "bench/servers/bare_echo_server.ts",
@@ -158,250 +222,139 @@ const SERVERS: Server[] = [
     logs: true,
   },
   {
-    id: "deno_shipped",
-    label: "Deno scripts/echo_server.ts as shipped, log to file",
-    group: "shipped",
-    command: deno(["-N"], "scripts/echo_server.ts", "--port", "0"),
-    logs: true,
-  },
-  {
     id: "deno_bare",
-    label: "Deno receive(buf) + send, no log",
-    group: "runtime",
+    label: "Deno bare echo loop, no log",
+    group: "bare",
+    family: "echo",
     command: deno(["-N"], "bench/servers/bare_echo_server.ts", "0"),
     logs: false,
+    syscalls: true,
+  },
+  {
+    id: "deno_bare_no_alloc",
+    label: "Deno bare echo loop, no new array",
+    group: "bare",
+    family: "echo",
+    command: deno(
+      ["-N"],
+      "bench/servers/bare_echo_server.ts",
+      "0",
+      "--no-alloc",
+    ),
+    logs: false,
+  },
+  {
+    id: "deno_shipped",
+    label: "echo_server.ts as shipped, log to a file",
+    group: "shipped",
+    family: "echo",
+    command: deno(["-N"], "scripts/echo_server.ts", "--port", "0"),
+    logs: true,
+    bare: "deno_bare",
+    syscalls: true,
+  },
+  {
+    id: "hello_bare",
+    label: "Deno bare hello loop, no log",
+    group: "bare",
+    family: "hello",
+    command: deno(["-N"], "bench/servers/bare_hello_server.ts", "0"),
+    logs: false,
+  },
+  {
+    id: "hello_shipped",
+    label: "hello_server.ts as shipped, log to a file",
+    group: "shipped",
+    family: "hello",
+    command: deno(["-N"], "scripts/hello_server.ts", "--port", "0"),
+    logs: true,
+    bare: "hello_bare",
+  },
+  {
+    id: "time_bare",
+    label: "Deno bare time loop, no log",
+    group: "bare",
+    family: "time",
+    command: deno(["-N"], "bench/servers/bare_time_server.ts", "0"),
+    logs: false,
+  },
+  {
+    id: "time_shipped",
+    label: "time_server.ts as shipped, log to a file",
+    group: "shipped",
+    family: "time",
+    command: deno(["-N"], "scripts/time_server.ts", "--port", "0"),
+    logs: true,
+    bare: "time_bare",
+  },
+  {
+    id: "size_bare",
+    label: "Deno bare size loop, no log",
+    group: "bare",
+    family: "size",
+    command: deno(["-N"], "bench/servers/bare_size_server.ts", "0"),
+    logs: false,
+  },
+  {
+    id: "size_shipped",
+    label: "size_server.ts as shipped, log to a file",
+    group: "shipped",
+    family: "size",
+    command: deno(["-N"], "scripts/size_server.ts", "--port", "0"),
+    logs: true,
+    bare: "size_bare",
   },
   {
     id: "study_in_flight",
     label: "study: 4 receives in flight, log",
     group: "study",
+    family: "echo",
     command: deno(["-N"], "bench/fast_path/receives_in_flight.ts", "0", "4"),
     logs: true,
   },
   {
     id: "study_unawaited",
-    label: "study: sends not awaited (32 at a time), log",
+    label: "study: sends settled 32 at a time, log",
     group: "study",
+    family: "echo",
     command: deno(["-N"], "bench/fast_path/unawaited_sends.ts", "0"),
     logs: true,
   },
-  {
-    id: "study_ffi",
-    label: "study: FFI recvmmsg/sendmmsg, blocking, log",
-    group: "study",
-    command: deno(
-      ["--allow-ffi"],
-      "bench/fast_path/ffi_echo_server.ts",
-      "--port",
-      "0",
-    ),
-    logs: true,
-  },
-  {
-    id: "study_ffi_thread",
-    label: "study: FFI recvmmsg/sendmmsg, waits on a thread, log",
-    group: "study",
-    command: deno(
-      ["--allow-ffi"],
-      "bench/fast_path/ffi_echo_server.ts",
-      "--port",
-      "0",
-      "--nonblocking",
-    ),
-    logs: true,
-  },
+  ffiStudy("study_ffi_sync", "1", { log: false }),
+  ffiStudy("study_ffi_quiet", FFI_BATCH, { log: false }),
+  ffiStudy("study_ffi", FFI_BATCH, { log: true, syscalls: true }),
+  ffiStudy("study_ffi_small_batch", FFI_SMALL_BATCH, { log: true }),
+  ffiStudy("study_ffi_thread", FFI_BATCH, { log: true, thread: true }),
 ];
+// #endregion servers
 
-/** What one run of one server measured. */
-interface Run {
-  replies_per_s: number;
-  cpu_us_per_reply: number;
+// #region summary
+/** One row of the results: every round of one server, summed up. */
+interface Row {
+  id: string;
+  label: string;
+  group: Server["group"];
+  family: Expect;
+  logs: boolean;
+  bare: string | null;
+  replies_per_s: Spread & { runs: number[] };
+  /** Replies/s over the Python original's in the same round. */
+  ratio_to_python_print: Spread | null;
+  /** For a shipped server: replies/s over its bare loop's in the same round. */
+  ratio_to_bare: Spread | null;
+  cpu_us_per_reply: Spread;
   rtt_p50_us: number;
   rtt_p99_us: number;
   peak_rss_mb: number;
   bad: number;
+  late: number;
   lost: number;
-  log_lines: number;
-  answered: number;
-}
-
-// #region processes
-/** What a command printed, if it ran and succeeded. */
-async function commandOutput(command: string, args: string[]) {
-  const result = await output(command, args);
-  return result?.ok ? (result.stdout + result.stderr).trim() : undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A server process whose stdout goes to `outFile`. */
-interface Running {
-  child: Deno.ChildProcess;
-  pid: number;
-  port: number;
-  outFile: string;
-}
-
-/**
- * Starts a server with stdout and stderr redirected to files (through
- * `sh -c 'exec …'`, so the PID is the server's own), pinned to `cpu` if
- * given, and waits up to 15 s for its ready line.
- */
-async function startServer(
-  command: string[],
-  outFile: string,
-  cpu: number | undefined,
-): Promise<Running> {
-  const pinned = cpu === undefined ? command : [
-    "taskset",
-    "-c",
-    String(cpu),
-    ...command,
-  ];
-  const child = new Deno.Command("sh", {
-    args: ["-c", 'exec "$@" >"$0" 2>"$0.err"', outFile, ...pinned],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let exited = false;
-  child.status.then(() => exited = true);
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !exited) {
-    const text = await Deno.readTextFile(outFile).catch(() => "");
-    const match = READY.exec(text);
-    if (match) {
-      return { child, pid: child.pid, port: Number(match[2]), outFile };
-    }
-    await sleep(20);
-  }
-  const stderr = await Deno.readTextFile(`${outFile}.err`).catch(() => "");
-  await stopServer({ child, pid: child.pid, port: 0, outFile });
-  throw new Error(
-    `${command.join(" ")} did not print its ready line: ${
-      stderr.slice(0, 500)
-    }`,
-  );
-}
-
-async function stopServer(server: Running): Promise<void> {
-  try {
-    server.child.kill("SIGTERM");
-  } catch {
-    // already gone
-  }
-  const timer = setTimeout(() => {
-    try {
-      server.child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 2_000);
-  await server.child.status;
-  clearTimeout(timer);
-}
-
-/**
- * Reads files under /proc. Deno asks for `--allow-all` to read /proc
- * directly, so `cat` reads them for us (`--allow-run` is granted anyway).
- */
-async function readProc(...paths: string[]): Promise<string> {
-  const result = await new Deno.Command("sh", {
-    args: ["-c", 'cat "$@" 2>/dev/null', "sh", ...paths],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(result.stdout);
-}
-
-/** CPU time of every thread of `pid`, in nanoseconds. */
-async function cpuNanos(pid: number): Promise<number> {
-  const tasks = await new Deno.Command("sh", {
-    args: ["-c", `cat /proc/${pid}/task/*/schedstat`],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(tasks.stdout).split("\n")
-    .reduce((sum, line) => sum + (Number(line.split(" ")[0]) || 0), 0);
-}
-
-/** Peak resident memory of `pid` (VmHWM), in MB. */
-async function peakRssMb(pid: number): Promise<number> {
-  const status = await readProc(`/proc/${pid}/status`);
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
-async function countLines(path: string): Promise<number> {
-  const bytes = await Deno.readFile(path).catch(() => new Uint8Array());
-  let lines = 0;
-  for (const byte of bytes) if (byte === 0x0a) lines++;
-  return lines;
-}
-// #endregion processes
-
-// #region measure
-async function measure(
-  server: Server,
-  command: string[],
-  tools: Tools,
-  options: { seconds: number; tmp: string; pin: boolean },
-): Promise<Run> {
-  const outFile = `${options.tmp}/${server.id}.out`;
-  const running = await startServer(
-    command,
-    outFile,
-    options.pin ? 1 : undefined,
-  );
-  const loadCpu = options.pin ? 0 : undefined;
-  try {
-    const cpuBefore = await cpuNanos(running.pid);
-    const throughput = await runLoad<ThroughputResult>(tools.c.load, [
-      "throughput",
-      "127.0.0.1",
-      String(running.port),
-      "--seconds",
-      String(options.seconds),
-      "--warmup",
-      String(WARMUP_SECONDS),
-      "--window",
-      String(WINDOW),
-    ], loadCpu);
-    const cpuAfter = await cpuNanos(running.pid);
-    const latency = await runLoad<LatencyResult>(tools.c.load, [
-      "latency",
-      "127.0.0.1",
-      String(running.port),
-      "--rate",
-      String(LATENCY_RATE),
-      "--count",
-      String(LATENCY_COUNT),
-    ], loadCpu);
-    const peak = await peakRssMb(running.pid);
-    await stopServer(running);
-    const answered = throughput.replies + latency.replies;
-    return {
-      replies_per_s: throughput.per_second,
-      cpu_us_per_reply: (cpuAfter - cpuBefore) / 1000 /
-        Math.max(throughput.replies, 1),
-      rtt_p50_us: latency.p50_us,
-      rtt_p99_us: latency.p99_us,
-      peak_rss_mb: peak,
-      bad: throughput.bad + latency.bad,
-      lost: throughput.lost + latency.lost,
-      log_lines: server.logs ? Math.max(0, (await countLines(outFile)) - 1) : 0,
-      answered,
-    };
-  } finally {
-    await stopServer(running);
-    await Deno.remove(outFile).catch(() => {});
-    await Deno.remove(`${outFile}.err`).catch(() => {});
-  }
+  /** Log lines written per datagram answered, for a server that logs. */
+  logged_share: number | null;
+  /** Log lines the server's log writer said it dropped, in all rounds. */
+  dropped_lines: number;
+  /** write() system calls per reply, median of the rounds. */
+  writes_per_reply: number;
 }
 
 function median(values: number[]): number {
@@ -412,141 +365,69 @@ function median(values: number[]): number {
     ? sorted[middle]
     : (sorted[middle - 1] + sorted[middle]) / 2;
 }
-// #endregion measure
 
-// #region startup
-/** Wall time of one process run to its end, in milliseconds. */
-async function timeRun(command: string, args: string[]): Promise<number> {
-  const started = performance.now();
-  const result = await new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const elapsed = performance.now() - started;
-  if (!result.success) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed: ${
-        new TextDecoder().decode(result.stderr)
-      }`,
-    );
-  }
-  return elapsed;
-}
-
-async function measureStartup(tools: Tools, tmp: string) {
-  const server = await startServer(
-    [tools.deno, "run", "-N", "scripts/time_server.ts", "--port", "0"],
-    `${tmp}/time_server.out`,
-    undefined,
-  );
-  const empty = `${tmp}/empty.ts`;
-  await Deno.writeTextFile(empty, "");
-  const port = String(server.port);
-  const samples: Record<string, number[]> = {
-    deno_time_client: [],
-    deno_empty: [],
-    python_time_client: [],
-    python_empty: [],
+function spread(values: number[]): Spread {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? { median: NaN, min: NaN, max: NaN } : {
+    median: median(finite),
+    min: Math.min(...finite),
+    max: Math.max(...finite),
   };
-  try {
-    for (let i = 0; i < STARTUP_RUNS; i++) {
-      samples.deno_time_client.push(
-        await timeRun(tools.deno, [
-          "run",
-          "-N",
-          "scripts/time_client.ts",
-          "--port",
-          port,
-        ]),
-      );
-      samples.deno_empty.push(await timeRun(tools.deno, ["run", empty]));
-      if (tools.python) {
-        samples.python_time_client.push(
-          await timeRun(tools.python, [
-            `${BENCH_DIR}servers/python_time_client.py`,
-            "127.0.0.1",
-            port,
-          ]),
-        );
-        samples.python_empty.push(await timeRun(tools.python, ["-c", "pass"]));
-      }
-    }
-  } finally {
-    await stopServer(server);
-    await Deno.remove(server.outFile).catch(() => {});
-    await Deno.remove(`${server.outFile}.err`).catch(() => {});
-  }
-  return Object.fromEntries(
-    Object.entries(samples).map((
-      [name, values],
-    ) => [name, { median_ms: median(values), min_ms: Math.min(...values) }]),
-  );
-}
-// #endregion startup
-
-// #region report
-/** One row of the results: the medians over all rounds of one server. */
-interface Row {
-  id: string;
-  label: string;
-  group: Server["group"];
-  replies_per_s: number;
-  replies_per_s_runs: number[];
-  ratio_to_python_print: number;
-  cpu_us_per_reply: number;
-  rtt_p50_us: number;
-  rtt_p99_us: number;
-  peak_rss_mb: number;
-  bad: number;
-  lost: number;
-  /** Log lines written per datagram answered (Python may lose its last block on SIGTERM). */
-  logged_share: number | null;
 }
 
-function summarize(runs: Map<string, Run[]>): Row[] {
-  const rows = SERVERS.filter((server) => runs.has(server.id)).map(
+/** Each round's replies/s of `runs` over those of `other` in that round. */
+function pairedRatio(
+  runs: (Run | undefined)[],
+  other: (Run | undefined)[] | undefined,
+): Spread | null {
+  if (!other) return null;
+  const ratios = runs.map((run, round) => {
+    const base = other[round];
+    return run && base ? run.replies_per_s / base.replies_per_s : NaN;
+  });
+  const result = spread(ratios);
+  return Number.isFinite(result.median) ? result : null;
+}
+
+/** The rows, in the order of `SERVERS`; `byRound` holds each round's run. */
+function summarize(byRound: Map<string, (Run | undefined)[]>): Row[] {
+  return SERVERS.filter((server) => byRound.has(server.id)).map(
     (server): Row => {
-      const list = runs.get(server.id) ?? [];
+      const rounds = byRound.get(server.id) ?? [];
+      const list = rounds.filter((run): run is Run => run !== undefined);
       const pick = (key: keyof Run) => median(list.map((run) => run[key]));
       const total = (key: keyof Run) =>
         list.reduce((sum, run) => sum + run[key], 0);
+      const replies = list.map((run) => run.replies_per_s);
       return {
         id: server.id,
         label: server.label,
         group: server.group,
-        replies_per_s: pick("replies_per_s"),
-        replies_per_s_runs: list.map((run) => Math.round(run.replies_per_s)),
-        ratio_to_python_print: NaN,
-        cpu_us_per_reply: pick("cpu_us_per_reply"),
+        family: server.family,
+        logs: server.logs,
+        bare: server.bare ?? null,
+        replies_per_s: { ...spread(replies), runs: replies },
+        ratio_to_python_print: server.family === "echo"
+          ? pairedRatio(rounds, byRound.get("python_print"))
+          : null,
+        ratio_to_bare: server.bare
+          ? pairedRatio(rounds, byRound.get(server.bare))
+          : null,
+        cpu_us_per_reply: spread(list.map((run) => run.cpu_us_per_reply)),
         rtt_p50_us: pick("rtt_p50_us"),
         rtt_p99_us: pick("rtt_p99_us"),
         peak_rss_mb: pick("peak_rss_mb"),
         bad: total("bad"),
+        late: total("late"),
         lost: total("lost"),
         logged_share: server.logs
           ? total("log_lines") / Math.max(1, total("answered"))
           : null,
+        dropped_lines: total("dropped_lines"),
+        writes_per_reply: pick("writes_per_reply"),
       };
     },
   );
-  const baseline = rows.find((row) => row.id === "python_print");
-  for (const row of rows) {
-    row.ratio_to_python_print = row.replies_per_s /
-      (baseline?.replies_per_s ?? NaN);
-  }
-  return rows;
-}
-
-function formatNumber(value: number, digits = 0): string {
-  return Number.isFinite(value)
-    ? value.toLocaleString("en-US", {
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    })
-    : "n/a";
 }
 
 function table(rows: Row[]): string {
@@ -554,20 +435,24 @@ function table(rows: Row[]): string {
     [
       "server",
       "replies/s",
-      "× Python print",
-      "CPU µs/reply",
+      "min–max",
+      "× Python",
+      "× bare",
+      "CPU µs",
       "RTT p50 µs",
-      "RTT p99 µs",
-      "peak RSS MB",
+      "p99 µs",
+      "RSS MB",
     ],
     ...rows.map((row) => [
       row.label,
-      formatNumber(row.replies_per_s),
-      formatNumber(row.ratio_to_python_print, 2),
-      formatNumber(row.cpu_us_per_reply, 1),
-      formatNumber(row.rtt_p50_us),
-      formatNumber(row.rtt_p99_us),
-      formatNumber(row.peak_rss_mb, 1),
+      sig(row.replies_per_s.median),
+      range(row.replies_per_s),
+      ratio(row.ratio_to_python_print?.median),
+      row.ratio_to_bare ? ratio(row.ratio_to_bare.median) : "",
+      sig(row.cpu_us_per_reply.median, 2),
+      sig(row.rtt_p50_us, 2),
+      sig(row.rtt_p99_us, 2),
+      sig(row.peak_rss_mb, 2),
     ]),
   ];
   const widths = cells[0].map((_, column) =>
@@ -580,168 +465,323 @@ function table(rows: Row[]): string {
   ).join("\n");
 }
 
-type Startup = Awaited<ReturnType<typeof measureStartup>>;
-
-/** The lines under the table: the ceiling, the acceptance check, start-up. */
-function findings(rows: Row[], startup: Startup, python: boolean): string[] {
+/** The acceptance lines: each target, the figure, PASS or FAIL. */
+function findings(rows: Row[]): string[] {
   const byId = new Map(rows.map((row) => [row.id, row]));
-  const ceiling = byId.get("c")?.replies_per_s ?? NaN;
-  const fastestDeno = Math.max(
-    ...rows.filter((row) => /^(deno|study)/.test(row.id))
-      .map((row) => row.replies_per_s),
+  const lines: string[] = [];
+  // The load generator's ceiling: the best round it drove the C loop to.
+  const ceiling = byId.get("c")?.replies_per_s.max ?? NaN;
+  const fastest = Math.max(
+    ...rows.filter((row) => row.id !== "c").map((row) => row.replies_per_s.max),
   );
-  const shipped = byId.get("deno_shipped")?.ratio_to_python_print ?? NaN;
-  const ms = (name: string) => formatNumber(startup[name].median_ms, 1);
-  const lines = [
-    `load generator ceiling: ${formatNumber(ceiling)}/s against the C loop; ` +
-    `fastest Deno server ${formatNumber(fastestDeno)}/s ` +
-    (ceiling > fastestDeno
-      ? "(the load generator is not the bottleneck)"
-      : "(WARNING: the load generator may be the bottleneck)"),
-    `shipped echo_server.ts: ${formatNumber(shipped, 2)} × the Python ` +
-    `original with print (acceptance: at least 0.50) ` +
-    (shipped >= 0.5 ? "PASS" : "FAIL"),
-    `one-shot time_client.ts end to end: ${ms("deno_time_client")} ms median ` +
-    `(deno run of an empty file: ${ms("deno_empty")} ms); ` +
-    (python
-      ? `Python client: ${ms("python_time_client")} ms ` +
-        `(python3 -c pass: ${ms("python_empty")} ms)`
-      : "Python: not found"),
-  ];
-  for (const row of rows.filter((row) => row.bad > 0 || row.lost > 0)) {
+  if (byId.has("c")) {
     lines.push(
-      `note: ${row.label}: ${row.bad} wrong replies, ${row.lost} lost`,
+      `load generator: up to ${sig(ceiling)}/s against the C loop, best ` +
+        `round of any other server ${sig(fastest)}/s ` +
+        (ceiling > fastest
+          ? "(the load generator is not the bottleneck)"
+          : "(WARNING: the load generator may be the bottleneck)"),
     );
+  }
+  const check = (
+    name: string,
+    value: Spread | null | undefined,
+    target: number,
+    of: string,
+  ) => {
+    if (!value) return;
+    lines.push(
+      `${name}: ${ratio(value.median)} × ${of} (rounds ${
+        range(value, ratio)
+      }; target at least ${target.toFixed(2)}) ` +
+        (value.median >= target ? "PASS" : "FAIL"),
+    );
+  };
+  check(
+    "echo_server.ts",
+    byId.get("deno_shipped")?.ratio_to_python_print,
+    0.7,
+    "the Python original with print",
+  );
+  for (const family of ["echo", "hello", "time", "size"]) {
+    const shipped = rows.find((row) =>
+      row.family === family && row.group === "shipped"
+    );
+    check(
+      `${family}_server.ts`,
+      shipped?.ratio_to_bare,
+      1,
+      "its bare loop (no log)",
+    );
+  }
+  check(
+    "FFI study",
+    byId.get("study_ffi")?.ratio_to_python_print,
+    1.3,
+    "the Python original with print",
+  );
+  const writers = rows.filter((row) => row.logs);
+  if (writers.length > 0) {
+    lines.push(
+      "write() calls per reply (the log's): " +
+        writers.map((row) => `${row.id} ${sig(row.writes_per_reply, 2)}`)
+          .join(", "),
+    );
+  }
+  for (const row of rows) {
+    if (row.bad > 0 || row.lost > 0) {
+      lines.push(
+        `note: ${row.label}: ${row.bad} wrong replies, ${row.lost} lost`,
+      );
+    }
+    if (row.dropped_lines > 0 || (row.logged_share ?? 1) < 0.99) {
+      lines.push(
+        `note: ${row.label}: ${sig(100 * (row.logged_share ?? 1))} % of ` +
+          `datagrams logged, ${row.dropped_lines} lines reported dropped`,
+      );
+    }
   }
   return lines;
 }
+// #endregion summary
 
-async function readFirstLine(path: string, pattern: RegExp): Promise<string> {
+// #region save
+async function firstLine(path: string, pattern: RegExp): Promise<string> {
   const text = await readProc(path);
   return text.split("\n").find((line) => pattern.test(line))?.trim() ?? "";
 }
 
-/** Writes bench/results/latest.json, rounded so that it stays small. */
-async function saveResults(
-  rows: Row[],
-  startup: Startup,
-  context: {
-    rounds: number;
-    seconds: number;
-    elapsed: number;
-    loadStart: string;
-    loadEnd: string;
-    pin: boolean;
-    tools: Tools;
-    skipped: string[];
-  },
-): Promise<void> {
-  const { tools } = context;
-  const round = (value: number, digits: number) =>
-    Number(value.toFixed(digits));
-  const result = {
+/** Rounds to 4 significant digits, which is more than the figures hold. */
+function keep(value: number): number {
+  return Number.isFinite(value) ? Number(value.toPrecision(4)) : value;
+}
+
+function keepSpread<T extends Spread | null>(value: T): T {
+  if (value === null) return value;
+  const kept = { ...value, median: keep(value.median) };
+  kept.min = keep(value.min);
+  kept.max = keep(value.max);
+  if ("runs" in kept && Array.isArray(kept.runs)) {
+    kept.runs = kept.runs.map(keep);
+  }
+  return kept;
+}
+
+/** Everything a run measured, as the page reads it. */
+interface Results {
+  rows: Row[];
+  startup: Record<string, number[]>;
+  terminal: TerminalResult | null;
+  syscalls: Record<string, SyscallCount>;
+  loadavg: { start: string; rounds: string[]; end: string };
+  settings: LoadSettings & { rounds: number };
+  elapsed: number;
+  pin: boolean;
+  tools: Tools;
+  skipped: string[];
+}
+
+/** Writes bench/results/latest.json. */
+async function saveResults(results: Results): Promise<void> {
+  const { tools, settings } = results;
+  const versionOf = async (command: string | undefined, args: string[]) => {
+    if (!command) return null;
+    const result = await output(command, args);
+    return result?.ok ? (result.stdout + result.stderr).trim() : null;
+  };
+  const json = {
     generated: new Date().toISOString(),
     command:
-      `deno task bench --rounds ${context.rounds} --seconds ${context.seconds}`,
-    total_seconds: round(context.elapsed, 1),
+      `deno task bench --rounds ${settings.rounds} --seconds ${settings.seconds}`,
+    total_seconds: Math.round(results.elapsed),
     machine: {
       cpus: navigator.hardwareConcurrency,
-      cpu: (await readFirstLine("/proc/cpuinfo", /^model name/))
+      cpu: (await firstLine("/proc/cpuinfo", /^model name/))
         .replace(/^model name\s*:\s*/, ""),
       kernel: (await readProc("/proc/sys/kernel/osrelease")).trim(),
-      loadavg_start: context.loadStart,
-      loadavg_end: context.loadEnd,
-      pinned: context.pin,
+      loadavg_start: results.loadavg.start,
+      loadavg_rounds: results.loadavg.rounds,
+      loadavg_end: results.loadavg.end,
+      pinned: results.pin,
     },
     versions: {
       deno: Deno.version.deno,
       v8: Deno.version.v8,
-      python: tools.python
-        ? await commandOutput(tools.python, ["--version"])
-        : null,
-      node: tools.node ? await commandOutput(tools.node, ["--version"]) : null,
+      python: await versionOf(tools.python, ["--version"]),
+      node: await versionOf(tools.node, ["--version"]),
       compiler: tools.c.compiler,
     },
     settings: {
-      rounds: context.rounds,
-      seconds: context.seconds,
-      warmup_seconds: WARMUP_SECONDS,
-      window: WINDOW,
-      latency_rate: LATENCY_RATE,
-      latency_count: LATENCY_COUNT,
+      rounds: settings.rounds,
+      seconds: settings.seconds,
+      warmup_seconds: settings.warmupSeconds,
+      window: settings.window,
+      latency_rate: settings.latencyRate,
+      latency_count: settings.latencyCount,
+      ffi_batch: Number(FFI_BATCH),
+      ffi_small_batch: Number(FFI_SMALL_BATCH),
       payload: "benchmark message XXXXXXXX (26 bytes)",
+      order: "every server once per round; forward in odd rounds, " +
+        "backward in even ones",
     },
-    load_generator_ceiling: Math.round(
-      rows.find((row) => row.id === "c")?.replies_per_s ?? NaN,
-    ),
-    servers: rows.map((row) => ({
+    servers: results.rows.map((row) => ({
       ...row,
-      replies_per_s: Math.round(row.replies_per_s),
-      ratio_to_python_print: round(row.ratio_to_python_print, 3),
-      cpu_us_per_reply: round(row.cpu_us_per_reply, 2),
-      rtt_p50_us: Math.round(row.rtt_p50_us),
-      rtt_p99_us: Math.round(row.rtt_p99_us),
-      peak_rss_mb: round(row.peak_rss_mb, 1),
-      logged_share: row.logged_share === null
-        ? null
-        : round(row.logged_share, 3),
+      replies_per_s: keepSpread(row.replies_per_s),
+      ratio_to_python_print: keepSpread(row.ratio_to_python_print),
+      ratio_to_bare: keepSpread(row.ratio_to_bare),
+      cpu_us_per_reply: keepSpread(row.cpu_us_per_reply),
+      rtt_p50_us: keep(row.rtt_p50_us),
+      rtt_p99_us: keep(row.rtt_p99_us),
+      peak_rss_mb: keep(row.peak_rss_mb),
+      logged_share: row.logged_share === null ? null : keep(row.logged_share),
+      writes_per_reply: keep(row.writes_per_reply),
     })),
-    startup: Object.fromEntries(
-      Object.entries(startup).map(([name, value]) => [name, {
-        median_ms: round(value.median_ms, 1),
-        min_ms: round(value.min_ms, 1),
+    terminal: results.terminal && {
+      server: "scripts/echo_server.ts",
+      sent: results.terminal.sent,
+      shown: results.terminal.shown,
+      answered: results.terminal.replies,
+      interval_ms: TERMINAL_INTERVAL_MS,
+      p50_ms: keep(results.terminal.p50_us / 1000),
+      p90_ms: keep(results.terminal.p90_us / 1000),
+      max_ms: keep(results.terminal.max_us / 1000),
+    },
+    syscalls: Object.fromEntries(
+      Object.entries(results.syscalls).map(([id, count]) => [id, {
+        datagrams: count.datagrams,
+        per_datagram: Object.fromEntries(
+          Object.entries(count.per_datagram)
+            .filter(([, calls]) => calls >= 0.001)
+            .sort(([, a], [, b]) => b - a)
+            .map(([name, calls]) => [name, keep(calls)]),
+        ),
       }]),
     ),
-    skipped: context.skipped,
+    startup: Object.fromEntries(
+      Object.entries(results.startup)
+        .filter(([, values]) => values.length > 0)
+        .map(([name, values]) => {
+          const { median, min, max } = spread(values);
+          return [name, {
+            median_ms: keep(median),
+            min_ms: keep(min),
+            max_ms: keep(max),
+            runs: values.length,
+          }];
+        }),
+    ),
+    skipped: results.skipped,
   };
   await Deno.mkdir(`${BENCH_DIR}results`, { recursive: true });
   await Deno.writeTextFile(
     `${BENCH_DIR}results/latest.json`,
-    JSON.stringify(result, null, 2) + "\n",
+    JSON.stringify(json, null, 2) + "\n",
   );
 }
-// #endregion report
+// #endregion save
 
-const USAGE =
-  "Usage: deno task bench [--rounds N (1-9, default 3)] [--seconds S (0.2-5, default 1)] [--no-save]";
+// #region flags
+const USAGE = "Usage: deno task bench [--rounds N (1-9, default 5)] " +
+  "[--seconds S (0.2-5, default 2)] [--quick (1 round of 1 s)] " +
+  "[--only ID,ID… (no save)] [--no-save]";
 
-function parseBenchFlags(): { rounds: number; seconds: number; save: boolean } {
+interface BenchFlags {
+  rounds: number;
+  seconds: number;
+  quick: boolean;
+  only: Set<string> | undefined;
+  save: boolean;
+}
+
+function parseBenchFlags(): BenchFlags {
   const args = parseArgs(Deno.args, {
-    string: ["rounds", "seconds"],
-    boolean: ["no-save", "help"],
+    string: ["rounds", "seconds", "only"],
+    boolean: ["quick", "no-save", "help"],
     alias: { help: "h" },
   });
-  const known = new Set(["_", "rounds", "seconds", "no-save", "help", "h"]);
+  const known = new Set([
+    "_",
+    "rounds",
+    "seconds",
+    "only",
+    "quick",
+    "no-save",
+    "help",
+    "h",
+  ]);
   const unknown = Object.keys(args).find((key) => !known.has(key));
   const fail = (message: string): never => {
     console.error(`bench: ${message}. ${USAGE}`);
     Deno.exit(2);
   };
   if (args.help) {
-    console.log(USAGE);
+    console.log(
+      `${USAGE}\n\nServers (for --only): ${
+        SERVERS.map((s) => s.id).join(", ")
+      }`,
+    );
     Deno.exit(0);
   }
   if (unknown !== undefined) fail(`unknown flag --${unknown}`);
   if (args._.length > 0) fail(`unexpected argument ${args._[0]}`);
-  const rounds = Number(args.rounds ?? "3");
-  const seconds = Number(args.seconds ?? "1");
+  const quick = args.quick === true;
+  const rounds = Number(args.rounds ?? (quick ? "1" : "5"));
+  const seconds = Number(args.seconds ?? (quick ? "1" : "2"));
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 9)) {
     fail("--rounds must be a whole number from 1 to 9");
   }
   if (!(seconds >= 0.2 && seconds <= 5)) {
     fail("--seconds must be a number from 0.2 to 5");
   }
-  return { rounds, seconds, save: !args["no-save"] };
+  let only: Set<string> | undefined;
+  if (args.only !== undefined) {
+    only = new Set(String(args.only).split(",").filter(Boolean));
+    const ids = new Set(SERVERS.map((server) => server.id));
+    const wrong = [...only].find((id) => !ids.has(id));
+    if (wrong) fail(`--only: no server ${wrong} (see --help)`);
+  }
+  return {
+    rounds,
+    seconds,
+    quick,
+    only,
+    save: args["no-save"] !== true && only === undefined,
+  };
+}
+// #endregion flags
+
+/** The first three fields of /proc/loadavg. */
+async function loadAverage(): Promise<string> {
+  return (await readProc("/proc/loadavg")).trim().split(" ").slice(0, 3)
+    .join(" ");
+}
+
+async function findTools(c: CPrograms): Promise<Tools> {
+  const runs = async (command: string, args: string[]) => {
+    const result = await output(command, args);
+    return result?.ok ? result.stdout.trim() : undefined;
+  };
+  const python = await runs("python3", [
+    "-c",
+    "import sys; print(sys.executable)",
+  ]);
+  return {
+    deno: Deno.execPath(),
+    python: python?.split("\n")[0],
+    node: (await runs("node", ["--version"])) ? "node" : undefined,
+    strace: (await runs("strace", ["-V"])) ? "strace" : undefined,
+    c,
+  };
 }
 
 if (import.meta.main) {
-  const { rounds, seconds, save } = parseBenchFlags();
+  const flags = parseBenchFlags();
   if (Deno.build.os !== "linux") {
     console.error("bench: needs Linux (/proc, taskset, recvmmsg)");
     Deno.exit(1);
   }
   const started = performance.now();
-  const loadStart = (await readProc("/proc/loadavg")).trim();
+  const loadStart = await loadAverage();
   let c: CPrograms;
   try {
     c = await buildCPrograms();
@@ -749,86 +789,166 @@ if (import.meta.main) {
     console.error(`bench: ${error instanceof Error ? error.message : error}`);
     Deno.exit(1);
   }
-  const python = await commandOutput("python3", [
-    "-c",
-    "import sys; print(sys.executable)",
-  ]);
-  const tools: Tools = {
-    deno: Deno.execPath(),
-    python: python?.split("\n")[0],
-    node: (await commandOutput("node", ["--version"])) ? "node" : undefined,
-    c,
-  };
+  const tools = await findTools(c);
   const pin = navigator.hardwareConcurrency >= 2 &&
-    (await commandOutput("taskset", ["-c", "0", "true"])) !== undefined;
+    (await output("taskset", ["-c", "0", "true"]))?.ok === true;
   const tmp = await Deno.makeTempDir({ prefix: "udp-bench-out." });
+  const servers = SERVERS.filter((s) => !flags.only || flags.only.has(s.id));
+  const settings = {
+    rounds: flags.rounds,
+    seconds: flags.seconds,
+    warmupSeconds: WARMUP_SECONDS,
+    window: WINDOW,
+    latencyRate: LATENCY_RATE,
+    latencyCount: LATENCY_COUNT,
+  };
   try {
     // #region rounds
     console.error(
-      `bench: ${rounds} round(s) of ${SERVERS.length} servers, ${seconds} s each` +
-        (pin ? "; load on CPU 0, server on CPU 1" : "; not pinned"),
+      `bench: ${flags.rounds} round(s) of ${servers.length} servers, ` +
+        `${flags.seconds} s each` +
+        (pin ? "; load on CPU 0, server on CPU 1" : "; not pinned") +
+        `; load average ${loadStart}`,
     );
-    const runs = new Map<string, Run[]>();
+    const byRound = new Map<string, (Run | undefined)[]>();
     const skipped: string[] = [];
-    for (let round = 1; round <= rounds; round++) {
-      for (const server of SERVERS) {
+    const loadRounds: string[] = [];
+    for (let round = 0; round < flags.rounds; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) {
         const command = server.command(tools);
         if (!command) {
-          if (round === 1) skipped.push(server.label);
+          if (round === 0) skipped.push(server.label);
           continue;
         }
-        const run = await measure(server, command, tools, {
-          seconds,
-          tmp,
-          pin,
-        });
-        runs.set(server.id, [...(runs.get(server.id) ?? []), run]);
+        const run = await measure(
+          server.id,
+          command,
+          server.family,
+          server.logs,
+          tools,
+          { ...settings, tmp, pin },
+        );
+        const runs = byRound.get(server.id) ?? [];
+        runs[round] = run;
+        byRound.set(server.id, runs);
         console.error(
-          `  round ${round}  ${server.label.padEnd(58)} ${
-            formatNumber(run.replies_per_s).padStart(9)
+          `  round ${round + 1}  ${server.label.padEnd(56)} ${
+            sig(run.replies_per_s).padStart(9)
           }/s`,
         );
       }
+      loadRounds.push(await loadAverage());
+      console.error(
+        `  load average after round ${round + 1}: ${loadRounds.at(-1)}`,
+      );
     }
     // #endregion rounds
-    console.error(`bench: one-shot client start-up, ${STARTUP_RUNS} runs each`);
-    const startup = await measureStartup(tools, tmp);
-    const loadEnd = (await readProc("/proc/loadavg")).trim();
-    const rows = summarize(runs);
+
+    // #region extras
+    const everything = flags.only === undefined;
+    let terminal: TerminalResult | null = null;
+    const syscalls: Record<string, SyscallCount> = {};
+    let startup: Record<string, number[]> = {};
+    if (everything) {
+      const count = flags.quick ? 50 : 200;
+      console.error(`bench: ${count} log lines on a terminal`);
+      terminal = await measureTerminal(tools, count, TERMINAL_INTERVAL_MS);
+      if (tools.strace) {
+        for (const server of servers.filter((s) => s.syscalls)) {
+          const command = server.command(tools);
+          if (!command) continue;
+          console.error(`bench: system calls of ${server.label} (strace)`);
+          const counted = await countSyscalls(
+            server.id,
+            command,
+            server.family,
+            tools,
+            tmp,
+            flags.quick ? 5_000 : SYSCALL_DATAGRAMS,
+          );
+          if (counted) syscalls[server.id] = counted;
+        }
+      } else {
+        skipped.push("system calls per datagram (strace not found)");
+      }
+      const runs = flags.quick ? 3 : 12;
+      console.error(`bench: one-shot client start-up, ${runs} runs each`);
+      startup = await measureStartup(tools, tmp, runs);
+    }
+    // #endregion extras
+    const loadEnd = await loadAverage();
+    const rows = summarize(byRound);
     const elapsed = (performance.now() - started) / 1000;
 
     console.log(
-      `\nUDP echo servers on loopback, medians of ${rounds} round(s). ` +
-        `Throughput: ${WINDOW} datagrams in flight, ${WARMUP_SECONDS} s ` +
-        `warm-up, then ${seconds} s counted. RTT: ${LATENCY_COUNT} datagrams ` +
-        `at ${formatNumber(LATENCY_RATE)}/s.\n`,
+      `\nUDP servers on loopback: medians of ${flags.rounds} round(s), ` +
+        `each server once per round. Throughput: ${WINDOW} datagrams in ` +
+        `flight, ${WARMUP_SECONDS} s warm-up, then ${flags.seconds} s ` +
+        `counted. RTT: ${LATENCY_COUNT} datagrams at ${sig(LATENCY_RATE)}/s. ` +
+        `× Python and × bare: median of the per-round ratios.\n`,
     );
     console.log(table(rows));
     console.log("");
-    for (const line of findings(rows, startup, tools.python !== undefined)) {
-      console.log(line);
+    for (const line of findings(rows)) console.log(line);
+    const spreads = rows.map((row) => halfWidth(row.replies_per_s))
+      .filter(Number.isFinite).sort((a, b) => a - b);
+    if (spreads.length > 0 && flags.rounds > 1) {
+      console.log(
+        `run to run: replies/s moved ±${
+          sig(100 * median(spreads), 2)
+        } % around the median for the median server, ±${
+          sig(100 * (spreads.at(-1) ?? NaN), 2)
+        } % at most`,
+      );
     }
-    if (skipped.length) {
-      console.log(`skipped (tool not found): ${skipped.join("; ")}`);
+    if (terminal) {
+      console.log(
+        `terminal: echo_server.ts showed ${terminal.shown} of ` +
+          `${terminal.sent} log lines; median ${
+            sig(terminal.p50_us / 1000, 2)
+          } ms, worst ${sig(terminal.max_us / 1000, 2)} ms after the datagram`,
+      );
     }
-    const loads = (text: string) => text.split(" ").slice(0, 3).join(" ");
+    for (const [id, count] of Object.entries(syscalls)) {
+      const top = Object.entries(count.per_datagram)
+        .filter(([, calls]) => calls >= 0.01)
+        .sort(([, a], [, b]) => b - a)
+        .map(([name, calls]) => `${name} ${sig(calls, 2)}`).join(", ");
+      console.log(`system calls per datagram, ${id}: ${top}`);
+    }
+    if (startup.deno_time_client?.length) {
+      const ms = (name: string) => sig(median(startup[name] ?? []), 2);
+      console.log(
+        `one-shot time_client.ts: ${ms("deno_time_client")} ms median ` +
+          `(deno run of an empty file: ${ms("deno_empty")} ms); Python ` +
+          `client ${ms("python_time_client")} ms (python3 -c pass: ${
+            ms("python_empty")
+          } ms)`,
+      );
+    }
+    if (skipped.length) console.log(`skipped: ${skipped.join("; ")}`);
     console.log(
-      `machine: ${navigator.hardwareConcurrency} CPUs, load average ` +
-        `${loads(loadStart)} at start, ${loads(loadEnd)} at end; ` +
-        `total ${formatNumber(elapsed, 1)} s`,
+      `machine: ${navigator.hardwareConcurrency} CPUs; load average ` +
+        `${loadStart} at start, ${loadRounds.join(" / ")} after each ` +
+        `round, ${loadEnd} at the end; total ${sig(elapsed, 2)} s`,
     );
-    if (save) {
-      await saveResults(rows, startup, {
-        rounds,
-        seconds,
+    if (flags.save) {
+      await saveResults({
+        rows,
+        startup,
+        terminal,
+        syscalls,
+        loadavg: { start: loadStart, rounds: loadRounds, end: loadEnd },
+        settings: { ...settings, rounds: flags.rounds },
         elapsed,
-        loadStart,
-        loadEnd,
         pin,
         tools,
         skipped,
       });
       console.log("written: bench/results/latest.json");
+    } else {
+      console.log("not saved (--no-save or --only)");
     }
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});

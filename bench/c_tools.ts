@@ -1,7 +1,7 @@
 /**
- * Building the benchmark's C programs: the load generator (`bench/load.c`)
- * and the plain C echo loop (`bench/servers/c_echo.c`), compiled at bench
- * time into a temporary folder.
+ * Building the benchmark's C programs: the load generator (`bench/load.c`),
+ * the plain C echo loop (`bench/servers/c_echo.c`) and the terminal probe
+ * (`bench/terminal.c`), compiled at bench time into a temporary folder.
  *
  * The compiler and `mktemp` run as subprocesses, so a caller needs only
  * `--allow-run` (and `--allow-read` for the sources), not `--allow-write`:
@@ -22,6 +22,8 @@ export interface CPrograms {
   load: string;
   /** `c_echo`: the plain C echo loop. */
   cEcho: string;
+  /** `terminal`: times a server's log line on a pseudo-terminal. */
+  terminal: string;
   /** The compiler that built them, with its version line. */
   compiler: string;
 }
@@ -76,7 +78,8 @@ export async function findCompiler(): Promise<
 }
 
 /**
- * Compiles `load.c` and `c_echo.c` with `-O2` into a new temporary folder.
+ * Compiles `load.c`, `c_echo.c` and `terminal.c` with `-O2` into a new
+ * temporary folder.
  *
  * @returns The binaries' paths.
  * @throws {Error} With what to install if no C compiler is found, or the
@@ -94,16 +97,21 @@ export async function buildCPrograms(): Promise<CPrograms> {
   const made = await output("mktemp", ["-d", "/tmp/udp-bench.XXXXXX"]);
   if (!made?.ok) throw new Error("mktemp -d failed: cannot make a temp dir");
   const dir = made.stdout.trim();
-  const programs = { load: "load.c", cEcho: "servers/c_echo.c" };
+  const programs = [
+    { name: "load", source: "load.c", libraries: [] },
+    { name: "c_echo", source: "servers/c_echo.c", libraries: [] },
+    { name: "terminal", source: "terminal.c", libraries: ["-lutil"] },
+  ];
   const built: Record<string, string> = {};
-  for (const [name, source] of Object.entries(programs)) {
-    const binary = `${dir}/${name === "cEcho" ? "c_echo" : name}`;
+  for (const { name, source, libraries } of programs) {
+    const binary = `${dir}/${name}`;
     const result = await output(compiler.command, [
       "-O2",
       "-Wall",
       "-o",
       binary,
       `${BENCH_DIR}${source}`,
+      ...libraries,
     ]);
     if (!result?.ok) {
       await removeCPrograms(dir);
@@ -116,7 +124,8 @@ export async function buildCPrograms(): Promise<CPrograms> {
   return {
     dir,
     load: built.load,
-    cEcho: built.cEcho,
+    cEcho: built.c_echo,
+    terminal: built.terminal,
     compiler: `${compiler.command}: ${compiler.version}`,
   };
 }
@@ -154,6 +163,18 @@ export interface LatencyResult {
   max_us: number;
 }
 
+/** The one line of `terminal`'s output. */
+export interface TerminalResult {
+  mode: "terminal";
+  sent: number;
+  shown: number;
+  replies: number;
+  p50_us: number;
+  p90_us: number;
+  max_us: number;
+  exit: number;
+}
+
 /**
  * Runs the load generator and parses its one JSON line.
  *
@@ -161,7 +182,9 @@ export interface LatencyResult {
  * @param args Its arguments: mode, host, port, options.
  * @param pinTo Run it on this CPU with `taskset`, if given.
  */
-export async function runLoad<T extends ThroughputResult | LatencyResult>(
+export async function runLoad<
+  T extends ThroughputResult | LatencyResult | TerminalResult,
+>(
   load: string,
   args: string[],
   pinTo?: number,

@@ -6,16 +6,26 @@
  * under test answer one datagram at a time.
  *
  *   load throughput HOST PORT [--seconds S] [--warmup S] [--window N]
- *                             [--count N] [--prefix TEXT]
+ *                             [--count N] [--expect KIND] [--prefix TEXT]
  *     Keeps N datagrams in flight for S seconds (after a warm-up) and counts
  *     the replies; stops early after --count replies.
  *
- *   load latency HOST PORT [--rate R] [--count N] [--prefix TEXT]
+ *   load latency HOST PORT [--rate R] [--count N] [--expect KIND]
+ *                          [--prefix TEXT]
  *     Sends N datagrams at a fixed R per second, one at a time, and measures
  *     each round trip.
  *
  * Every request is "benchmark message XXXXXXXX" (a hex sequence number at the
- * end); a reply counts as good only if it is exactly PREFIX + request. The
+ * end). --expect says which server answers, and so which reply is good:
+ *
+ *   echo   PREFIX + the request (PREFIX is --prefix, "OK..." by default)
+ *   hello  "Hello, " + the request + "!"
+ *   size   "Your data was 26 bytes" (the request's length)
+ *   time   4 bytes: an RFC 868 time within 5 seconds of this machine's clock
+ *
+ * An echo or hello reply carries the request's number back, so it is matched
+ * to its own request; a size or time reply does not, so it is matched to the
+ * oldest request still unanswered (loopback keeps datagrams in order). The
  * result is one JSON object on stdout. Every mode is bounded in time.
  */
 #define _GNU_SOURCE
@@ -39,6 +49,9 @@
 #define STALL_NS 200000000LL /* no reply for 200 ms: count the window as lost */
 #define DRAIN_NS 300000000LL /* latency mode: wait this long for the last replies */
 #define MAX_SECONDS 30.0
+#define SECONDS_1900_TO_1970 2208988800LL
+#define TIME_TOLERANCE 5 /* seconds a time reply may be off */
+#define UNNUMBERED (-2)  /* a good reply that names no request */
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -54,13 +67,17 @@ static void die(const char *what) {
 static void usage(void) {
   fprintf(stderr,
           "usage: load throughput|latency HOST PORT [--seconds S] [--warmup S]"
-          " [--window N] [--count N] [--rate R] [--prefix TEXT]\n");
+          " [--window N] [--count N] [--rate R] [--expect echo|hello|size|time]"
+          " [--prefix TEXT]\n");
   exit(2);
 }
+
+enum expect { EXPECT_ECHO, EXPECT_HELLO, EXPECT_SIZE, EXPECT_TIME };
 
 struct options {
   double seconds, warmup, rate;
   long window, count;
+  enum expect expect;
   const char *prefix;
 };
 
@@ -69,22 +86,51 @@ static void fill_payload(char *out, uint32_t seq) {
   snprintf(out + sizeof(PAYLOAD_PREFIX) - 1, SEQ_DIGITS + 1, "%08x", seq);
 }
 
-/* Checks a reply against PREFIX + request; returns its sequence number or -1. */
-static int64_t check_reply(const char *reply, size_t len, const char *prefix,
-                           size_t prefix_len) {
-  char expected[PAYLOAD_LEN + 1];
-  if (len != prefix_len + PAYLOAD_LEN) return -1;
-  if (memcmp(reply, prefix, prefix_len) != 0) return -1;
-  const char *digits = reply + len - SEQ_DIGITS;
+/* Reads the request number out of "benchmark message XXXXXXXX" at `at`. */
+static int64_t request_number(const char *at) {
   char text[SEQ_DIGITS + 1];
-  memcpy(text, digits, SEQ_DIGITS);
+  memcpy(text, at + PAYLOAD_LEN - SEQ_DIGITS, SEQ_DIGITS);
   text[SEQ_DIGITS] = 0;
   char *end;
   unsigned long seq = strtoul(text, &end, 16);
   if (*end != 0) return -1;
+  char expected[PAYLOAD_LEN + 1];
   fill_payload(expected, (uint32_t)seq);
-  if (memcmp(reply + prefix_len, expected, PAYLOAD_LEN) != 0) return -1;
+  if (memcmp(at, expected, PAYLOAD_LEN) != 0) return -1;
   return (int64_t)seq;
+}
+
+/* Checks a reply against what the server should answer. Returns the request
+ * number it answers, UNNUMBERED for a good reply that names none, or -1. */
+static int64_t check_reply(const char *reply, size_t len,
+                           const struct options *o, size_t prefix_len) {
+  switch (o->expect) {
+  case EXPECT_ECHO:
+    if (len != prefix_len + PAYLOAD_LEN) return -1;
+    if (memcmp(reply, o->prefix, prefix_len) != 0) return -1;
+    return request_number(reply + prefix_len);
+  case EXPECT_HELLO:
+    if (len != 7 + PAYLOAD_LEN + 1) return -1;
+    if (memcmp(reply, "Hello, ", 7) != 0 || reply[len - 1] != '!') return -1;
+    return request_number(reply + 7);
+  case EXPECT_SIZE: {
+    char expected[64];
+    int n = snprintf(expected, sizeof expected, "Your data was %zu bytes",
+                     (size_t)PAYLOAD_LEN);
+    if (len != (size_t)n || memcmp(reply, expected, len) != 0) return -1;
+    return UNNUMBERED;
+  }
+  case EXPECT_TIME: {
+    if (len != 4) return -1;
+    const unsigned char *b = (const unsigned char *)reply;
+    uint32_t got = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                   (uint32_t)b[2] << 8 | (uint32_t)b[3];
+    uint32_t now = (uint32_t)((int64_t)time(NULL) + SECONDS_1900_TO_1970);
+    uint32_t apart = got > now ? got - now : now - got;
+    return apart <= TIME_TOLERANCE ? UNNUMBERED : -1;
+  }
+  }
+  return -1;
 }
 
 static int open_socket(const char *host, const char *port_text) {
@@ -188,12 +234,13 @@ static int throughput(int fd, const struct options *o) {
     int got = receive_batch(fd);
     now = now_ns();
     for (int i = 0; i < got; i++) {
-      int64_t seq = check_reply(reply_buf[i], reply_msg[i].msg_len, o->prefix,
+      int64_t seq = check_reply(reply_buf[i], reply_msg[i].msg_len, o,
                                 prefix_len);
-      if (seq < 0) {
+      if (seq == -1) {
         bad++;
         in_flight--;
-      } else if ((uint32_t)seq < lost_below) {
+      } else if (seq == UNNUMBERED ? in_flight <= 0
+                                   : (uint32_t)seq < lost_below) {
         late++;
       } else {
         in_flight--;
@@ -241,7 +288,7 @@ static int latency(int fd, const struct options *o) {
   long received = 0, bad = 0;
   char payload[PAYLOAD_LEN + 1];
   int64_t start = now_ns(), next = start, last_send = start;
-  long i = 0;
+  long i = 0, oldest = 0; /* oldest: the first request maybe unanswered */
   for (;;) {
     int64_t now = now_ns();
     if (i < count && now >= next) {
@@ -259,8 +306,12 @@ static int latency(int fd, const struct options *o) {
     int got = receive_batch(fd);
     int64_t at = now_ns();
     for (int k = 0; k < got; k++) {
-      int64_t seq = check_reply(reply_buf[k], reply_msg[k].msg_len, o->prefix,
+      int64_t seq = check_reply(reply_buf[k], reply_msg[k].msg_len, o,
                                 prefix_len);
+      if (seq == UNNUMBERED) {
+        while (oldest < i && rtt[oldest] != 0) oldest++;
+        seq = oldest < i ? oldest : -1;
+      }
       if (seq < 0 || seq >= i || rtt[seq] != 0) {
         bad++;
         continue;
@@ -292,7 +343,8 @@ static int latency(int fd, const struct options *o) {
 int main(int argc, char **argv) {
   if (argc < 4) usage();
   struct options o = {.seconds = 1.0, .warmup = 0.2, .rate = 2000,
-                      .window = 64, .count = 0, .prefix = "OK..."};
+                      .window = 64, .count = 0, .expect = EXPECT_ECHO,
+                      .prefix = "OK..."};
   for (int i = 4; i < argc; i++) {
     if (i + 1 >= argc) usage();
     const char *name = argv[i], *value = argv[++i];
@@ -302,6 +354,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(name, "--count")) o.count = atol(value);
     else if (!strcmp(name, "--rate")) o.rate = atof(value);
     else if (!strcmp(name, "--prefix")) o.prefix = value;
+    else if (!strcmp(name, "--expect")) {
+      if (!strcmp(value, "echo")) o.expect = EXPECT_ECHO;
+      else if (!strcmp(value, "hello")) o.expect = EXPECT_HELLO;
+      else if (!strcmp(value, "size")) o.expect = EXPECT_SIZE;
+      else if (!strcmp(value, "time")) o.expect = EXPECT_TIME;
+      else usage();
+    }
     else usage();
   }
   if (!(o.seconds > 0 && o.seconds <= MAX_SECONDS) || o.warmup < 0 ||

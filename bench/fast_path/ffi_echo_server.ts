@@ -2,11 +2,13 @@
 /**
  * FAST-PATH STUDY, NOT ONE OF THE TUTORIAL PROGRAMS.
  *
- * An echo server that answers and logs exactly like `scripts/echo_server.ts`
+ * An echo server that answers, refuses and logs like `scripts/echo_server.ts`
  * (`OK...` + the same bytes back, one `Message[ADDR:PORT] - PAYLOAD` line per
  * datagram) but moves datagrams in batches with Linux's `recvmmsg` and
  * `sendmmsg`, called from TypeScript through `Deno.dlopen` on the C library:
- * one system call receives up to 64 datagrams, one answers them all.
+ * one system call receives up to `--batch` datagrams, one answers them all.
+ * Each datagram is received just after a copy of the prefix, so its reply is
+ * the bytes already in place: nothing is copied.
  *
  * What that costs, and why the shipped `echo_server.ts` does not do it:
  *
@@ -24,46 +26,22 @@
  * - Unsafe pointers: the structs are bytes written at offsets worked out by
  *   hand. A wrong offset corrupts memory instead of throwing an error.
  *
- * Run:   deno run --allow-ffi bench/fast_path/ffi_echo_server.ts [--host 127.0.0.1] [--port 8888] [--nonblocking]
+ * `--batch 1` moves one datagram per system call, as a synchronous
+ * `receive`/`send` in Deno would; with `--no-log` it measures what such an
+ * API would give without batching.
+ *
+ * Run:   deno run --allow-ffi bench/fast_path/ffi_echo_server.ts [--host 127.0.0.1] [--port 8888] [--batch 64] [--nonblocking] [--no-log]
  * Talk:  deno run -N scripts/echo_client.ts   (or: nc -u 127.0.0.1 8888)
  *
  * @module
  */
-import { CliError, runCommand, UsageError } from "../../lib/flags.ts";
-import { flushOutput, printLine } from "../../lib/output.ts";
+import { parseArgs } from "jsr:@std/cli@^1/parse-args";
+import { MAX_REPLY_GROWTH, refusalReason } from "../../lib/guards.ts";
+import { formatAddress } from "../../lib/net.ts";
 import { safeText } from "../../lib/text.ts";
-import {
-  formatAddress,
-  MAX_REPLY_GROWTH,
-  refusalReason,
-} from "../../lib/udp.ts";
 
-const COMMAND = {
-  name: "ffi_echo_server",
-  run: "deno run -N --allow-ffi bench/fast_path/ffi_echo_server.ts",
-  summary:
-    'Echo server on recvmmsg/sendmmsg through FFI (Linux): "OK..." and the same bytes.',
-  flags: {
-    host: {
-      kind: "string",
-      default: "127.0.0.1",
-      help: "IP address to listen on (0.0.0.0 or :: exposes it)",
-    },
-    port: { kind: "port", default: 8888, help: "UDP port, 0 for any free one" },
-    prefix: {
-      kind: "string",
-      default: "OK...",
-      help: 'text put before each reply, at most 32 bytes; "" for plain echo',
-    },
-    nonblocking: {
-      kind: "boolean",
-      help: "wait on a helper thread, so Ctrl-C and timers keep working",
-    },
-  },
-  notes: [
-    "A study of Deno's fastest UDP path; needs --allow-ffi and Linux.",
-  ],
-} as const;
+const USAGE =
+  "Usage: deno run --allow-ffi bench/fast_path/ffi_echo_server.ts [--host 127.0.0.1] [--port 8888] [--prefix OK...] [--batch 1-1024] [--nonblocking] [--no-log]";
 
 // #region layout
 // 64-bit Linux: the numbers and struct layouts that recvmmsg/sendmmsg use.
@@ -75,15 +53,14 @@ const MSG_WAITFORONE = 0x10000;
 const SHUT_RDWR = 2;
 const EINTR = 4;
 
-const BATCH = 64; // datagrams per system call, at most
-const SLOT = 65_536; // receive buffer per datagram: any UDP payload fits
+const SLOT = MAX_REPLY_GROWTH + 65_536; // room for the prefix, then any payload
 const MMSGHDR = 64; // struct mmsghdr: struct msghdr (56 bytes), then msg_len
 const MSG_NAME = 0; // msghdr.msg_name: where the sender's address goes
 const MSG_NAMELEN = 8; // msghdr.msg_namelen
 const MSG_IOV = 16; // msghdr.msg_iov: the buffers
 const MSG_IOVLEN = 24; // msghdr.msg_iovlen
 const MSG_LEN = 56; // mmsghdr.msg_len: bytes received
-const IOVEC = 16; // struct iovec: a pointer and a length
+const IOVEC = 16; // struct iovec: a pointer, then a length
 const SOCKADDR = 128; // struct sockaddr_storage
 // #endregion layout
 
@@ -118,186 +95,330 @@ function errno(): number {
 }
 // #endregion libc
 
-// #region memory
-// All the memory the kernel reads and writes, in one block that lives as long
-// as the program: request headers, reply headers, their buffer lists, the
-// senders' addresses, the payloads, and the prefix.
-const REQUESTS = 0;
-const REPLIES = REQUESTS + BATCH * MMSGHDR;
-const REQUEST_IOVECS = REPLIES + BATCH * MMSGHDR;
-const REPLY_IOVECS = REQUEST_IOVECS + BATCH * IOVEC;
-const ADDRESSES = REPLY_IOVECS + BATCH * 2 * IOVEC;
-const PAYLOADS = ADDRESSES + BATCH * SOCKADDR;
-const PREFIX = PAYLOADS + BATCH * SLOT;
-
-const memory = new Uint8Array(PREFIX + MAX_REPLY_GROWTH);
-const view = new DataView(memory.buffer);
-const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(memory)));
-const requests = memory.subarray(REQUESTS, REPLIES);
-const replies = memory.subarray(REPLIES, REQUEST_IOVECS);
-
-/** Writes, at `at`, a pointer to `offset` in `memory`. */
-function setPointer(at: number, offset: number): void {
-  view.setBigUint64(at, base + BigInt(offset), true);
+/** The flags, checked. */
+interface Options {
+  host: string;
+  port: number;
+  prefix: Uint8Array;
+  batch: number;
+  nonblocking: boolean;
+  log: boolean;
 }
 
-// Request i receives into payload slot i and address slot i, for good.
-for (let i = 0; i < BATCH; i++) {
-  const header = REQUESTS + i * MMSGHDR;
-  setPointer(header + MSG_NAME, ADDRESSES + i * SOCKADDR);
-  setPointer(header + MSG_IOV, REQUEST_IOVECS + i * IOVEC);
-  view.setBigUint64(header + MSG_IOVLEN, 1n, true);
-  setPointer(REQUEST_IOVECS + i * IOVEC, PAYLOADS + i * SLOT);
-  view.setBigUint64(REQUEST_IOVECS + i * IOVEC + 8, BigInt(SLOT), true);
-}
-// #endregion memory
-
-// #region addresses
-/** Fills address slot 0 with `host:port`, and returns its length in bytes. */
-function writeSockaddr(host: string, port: number): number {
-  const text = new TextEncoder().encode(`${host}\0`);
-  const at = ADDRESSES;
-  memory.fill(0, at, at + SOCKADDR);
-  if (libc.symbols.inet_pton(AF_INET, text, memory.subarray(at + 4)) === 1) {
-    view.setUint16(at, AF_INET, true);
-    view.setUint16(at + 2, port); // network byte order: big-endian
-    return 16;
+function parseOptions(args: string[]): Options {
+  const flags = parseArgs(args, {
+    string: ["host", "port", "prefix", "batch"],
+    boolean: ["nonblocking", "no-log", "help"],
+    default: { host: "127.0.0.1", port: "8888", prefix: "OK...", batch: "64" },
+    unknown: (arg: string) =>
+      arg.startsWith("-") ? usage(`unknown ${arg}`) : true,
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    Deno.exit(0);
   }
-  if (libc.symbols.inet_pton(AF_INET6, text, memory.subarray(at + 8)) === 1) {
-    view.setUint16(at, AF_INET6, true);
-    view.setUint16(at + 2, port);
-    return 28;
+  const [host, portText] = [String(flags.host), String(flags.port)];
+  const port = Number(portText);
+  const batch = Number(flags.batch);
+  const prefix = new TextEncoder().encode(String(flags.prefix));
+  if (!/^\d+$/.test(portText) || port > 65_535) {
+    usage("--port must be a whole number from 0 to 65535");
   }
-  throw new UsageError(`--host must be an IP address here, not ${host}`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) {
+    usage("--batch must be a whole number from 1 to 1024");
+  }
+  if (prefix.length > MAX_REPLY_GROWTH) {
+    usage(`--prefix may be at most ${MAX_REPLY_GROWTH} bytes`);
+  }
+  return {
+    host,
+    port,
+    prefix,
+    batch,
+    nonblocking: flags.nonblocking === true,
+    log: flags["no-log"] !== true,
+  };
 }
 
-const addressText = new Uint8Array(64);
-
-/** Reads the address in slot `i` (a sockaddr_in or sockaddr_in6). */
-function readSockaddr(i: number): Deno.NetAddr {
-  const at = ADDRESSES + i * SOCKADDR;
-  const port = view.getUint16(at + 2);
-  if (view.getUint16(at, true) === AF_INET) {
-    const [a, b, c, d] = memory.subarray(at + 4, at + 8);
-    return { transport: "udp", hostname: `${a}.${b}.${c}.${d}`, port };
-  }
-  libc.symbols.inet_ntop(
-    AF_INET6,
-    memory.subarray(at + 8, at + 24),
-    addressText,
-    addressText.length,
-  );
-  const end = addressText.indexOf(0);
-  const hostname = new TextDecoder().decode(addressText.subarray(0, end));
-  return { transport: "udp", hostname, port };
+function usage(message: string): never {
+  console.error(`ffi_echo_server: ${message}. ${USAGE}`);
+  Deno.exit(2);
 }
-// #endregion addresses
 
-// #region reply
+// #region log
 /**
- * Fills reply header `slot` to send the prefix and then payload `request`,
- * byte for byte and without copying, back to the address of `request`.
+ * The log, written synchronously but in blocks: lines are encoded into one
+ * 64 KiB buffer, written when it is full and whenever the socket falls idle.
+ * A timer cannot do it here, since a blocking wait stops the event loop.
  */
-function setReply(slot: number, request: number, prefixLength: number): void {
-  const header = REPLIES + slot * MMSGHDR;
-  const received = REQUESTS + request * MMSGHDR;
-  const iovecs = REPLY_IOVECS + slot * 2 * IOVEC;
-  setPointer(header + MSG_NAME, ADDRESSES + request * SOCKADDR);
-  const nameLength = view.getUint32(received + MSG_NAMELEN, true);
-  view.setUint32(header + MSG_NAMELEN, nameLength, true);
-  setPointer(header + MSG_IOV, iovecs);
-  view.setBigUint64(header + MSG_IOVLEN, 2n, true);
-  setPointer(iovecs, PREFIX);
-  view.setBigUint64(iovecs + 8, BigInt(prefixLength), true);
-  setPointer(iovecs + IOVEC, PAYLOADS + request * SLOT);
-  const payloadLength = view.getUint32(received + MSG_LEN, true);
-  view.setBigUint64(iovecs + IOVEC + 8, BigInt(payloadLength), true);
+class BlockLog {
+  #bytes = new Uint8Array(65_536);
+  #used = 0;
+  #encoder = new TextEncoder();
+
+  /** Adds one line of text. */
+  line(text: string): void {
+    if (this.#used + text.length * 3 + 1 > this.#bytes.length) this.flush();
+    const { written } = this.#encoder.encodeInto(
+      text,
+      this.#bytes.subarray(this.#used),
+    );
+    this.#used += written;
+    this.#bytes[this.#used++] = 0x0a;
+  }
+
+  /**
+   * Adds `head` then `payload` as one line, if the payload is what
+   * `safeText` shows unchanged: at most 200 bytes of printable ASCII other
+   * than `\`, with no trailing space or line break. Those bytes are copied
+   * as they are, with no string made. Returns false, adding nothing, for any
+   * other payload.
+   */
+  rawLine(head: Uint8Array, payload: Uint8Array): boolean {
+    const length = payload.length;
+    if (length > 200) return false;
+    for (let i = 0; i < length; i++) {
+      const byte = payload[i];
+      if (byte < 0x21 || byte > 0x7e || byte === 0x5c) {
+        if (byte !== 0x20 || i === length - 1) return false;
+      }
+    }
+    if (this.#used + head.length + length + 1 > this.#bytes.length) {
+      this.flush();
+    }
+    this.#bytes.set(head, this.#used);
+    this.#bytes.set(payload, this.#used + head.length);
+    this.#used += head.length + length;
+    this.#bytes[this.#used++] = 0x0a;
+    return true;
+  }
+
+  flush(): void {
+    for (let done = 0; done < this.#used;) {
+      done += Deno.stdout.writeSync(this.#bytes.subarray(done, this.#used));
+    }
+    this.#used = 0;
+  }
 }
-// #endregion reply
+// #endregion log
 
 if (import.meta.main) {
-  await runCommand(COMMAND, async (flags) => {
-    if (Deno.build.os !== "linux") {
-      throw new UsageError("this example needs Linux (recvmmsg, sendmmsg)");
-    }
-    // #region listen
-    const prefix = new TextEncoder().encode(flags.prefix);
-    if (prefix.length > MAX_REPLY_GROWTH) {
-      throw new UsageError(`--prefix may be at most ${MAX_REPLY_GROWTH} bytes`);
-    }
-    memory.set(prefix, PREFIX);
-    const family = flags.host.includes(":") ? AF_INET6 : AF_INET;
-    const fd = libc.symbols.socket(family, SOCK_DGRAM, 0);
-    const length = writeSockaddr(flags.host, flags.port);
-    if (fd < 0 || libc.symbols.bind(fd, memory.subarray(ADDRESSES), length)) {
-      throw new CliError(
-        `cannot listen on ${flags.host}:${flags.port} (errno ${errno()}); is the port taken? choose another with --port`,
-      );
-    }
-    const size = new Uint32Array([SOCKADDR]);
-    libc.symbols.getsockname(fd, memory.subarray(ADDRESSES), size);
-    const local = readSockaddr(0);
-    printLine(`ffi echo server listening on ${formatAddress(local)}`);
-    flushOutput();
-    let stopping = false;
-    if (flags.nonblocking) {
-      // Waking a recvmmsg blocked on another thread takes shutdown(), not close().
-      const stop = () => {
-        stopping = true;
-        libc.symbols.shutdown(fd, SHUT_RDWR);
-      };
-      Deno.addSignalListener("SIGINT", stop);
-      Deno.addSignalListener("SIGTERM", stop);
-    }
-    // #endregion listen
+  const options = parseOptions(Deno.args);
+  if (Deno.build.os !== "linux") usage("this study needs Linux (recvmmsg)");
+  const { batch, prefix } = options;
 
-    // #region loop
-    const senders: Deno.NetAddr[] = [];
-    while (!stopping) {
-      for (let i = 0; i < BATCH; i++) {
-        view.setUint32(REQUESTS + i * MMSGHDR + MSG_NAMELEN, SOCKADDR, true);
-      }
-      // Take whatever is waiting; if nothing is, write the log, then wait.
-      let count = libc.symbols.recvmmsg(
-        fd,
-        requests,
-        BATCH,
-        MSG_DONTWAIT,
-        null,
+  // #region memory
+  // All the memory the kernel reads and writes, in one block that lives as
+  // long as the program: request headers, reply headers, one buffer list
+  // each, the senders' addresses, and one slot per datagram: the prefix,
+  // then the payload, so that a reply is the bytes already in place.
+  const REQUESTS = 0;
+  const REPLIES = REQUESTS + batch * MMSGHDR;
+  const REQUEST_IOVECS = REPLIES + batch * MMSGHDR;
+  const REPLY_IOVECS = REQUEST_IOVECS + batch * IOVEC;
+  const ADDRESSES = REPLY_IOVECS + batch * IOVEC;
+  const SLOTS = ADDRESSES + batch * SOCKADDR;
+
+  const memory = new Uint8Array(SLOTS + batch * SLOT);
+  const view = new DataView(memory.buffer);
+  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(memory)));
+  const requests = memory.subarray(REQUESTS, REPLIES);
+  const replies = memory.subarray(REPLIES, REQUEST_IOVECS);
+
+  /** Writes, at `at`, a pointer to `offset` in `memory`. */
+  const setPointer = (at: number, offset: number) =>
+    view.setBigUint64(at, base + BigInt(offset), true);
+
+  /** Points reply header `k` at request `i`'s sender and slot. */
+  const pointReply = (k: number, i: number) => {
+    const header = REPLIES + k * MMSGHDR;
+    setPointer(header + MSG_NAME, ADDRESSES + i * SOCKADDR);
+    setPointer(header + MSG_IOV, REPLY_IOVECS + i * IOVEC);
+    view.setBigUint64(header + MSG_IOVLEN, 1n, true);
+  };
+
+  for (let i = 0; i < batch; i++) {
+    const slot = SLOTS + i * SLOT;
+    memory.set(prefix, slot);
+    const request = REQUESTS + i * MMSGHDR;
+    setPointer(request + MSG_NAME, ADDRESSES + i * SOCKADDR);
+    view.setUint32(request + MSG_NAMELEN, SOCKADDR, true);
+    setPointer(request + MSG_IOV, REQUEST_IOVECS + i * IOVEC);
+    view.setBigUint64(request + MSG_IOVLEN, 1n, true);
+    // Receive after the prefix; reply from the prefix on.
+    setPointer(REQUEST_IOVECS + i * IOVEC, slot + prefix.length);
+    view.setBigUint64(
+      REQUEST_IOVECS + i * IOVEC + 8,
+      BigInt(SLOT - prefix.length),
+      true,
+    );
+    setPointer(REPLY_IOVECS + i * IOVEC, slot);
+    pointReply(i, i);
+  }
+  // #endregion memory
+
+  // #region addresses
+  /** Fills address slot 0 with `host:port`; returns its length in bytes. */
+  const writeSockaddr = (host: string, port: number): number => {
+    const text = new TextEncoder().encode(`${host}\0`);
+    memory.fill(0, ADDRESSES, ADDRESSES + SOCKADDR);
+    if (
+      libc.symbols.inet_pton(AF_INET, text, memory.subarray(ADDRESSES + 4)) ===
+        1
+    ) {
+      view.setUint16(ADDRESSES, AF_INET, true);
+      view.setUint16(ADDRESSES + 2, port); // network byte order: big-endian
+      return 16;
+    }
+    if (
+      libc.symbols.inet_pton(AF_INET6, text, memory.subarray(ADDRESSES + 8)) ===
+        1
+    ) {
+      view.setUint16(ADDRESSES, AF_INET6, true);
+      view.setUint16(ADDRESSES + 2, port);
+      return 28;
+    }
+    usage(`--host must be an IP address here, not ${host}`);
+  };
+
+  const addressText = new Uint8Array(64);
+  const lastSender = new Uint8Array(28);
+  let lastAddr: Deno.NetAddr = { transport: "udp", hostname: "", port: 0 };
+  let lastShown = "";
+  let lastHead = new Uint8Array();
+  const colour = Deno.stdout.isTerminal() && !Deno.noColor;
+
+  /**
+   * Reads the sender in address slot `i`. A sender seen just before (the
+   * usual case: one client sends many datagrams) is not decoded again, and
+   * its address is shown, in colour on a terminal, from the text made then.
+   */
+  const readSender = (i: number): Deno.NetAddr => {
+    const at = ADDRESSES + i * SOCKADDR;
+    const length = view.getUint16(at, true) === AF_INET ? 16 : 28;
+    const bytes = memory.subarray(at, at + length);
+    let same = lastAddr.port !== 0;
+    for (let k = 0; same && k < length; k++) same = bytes[k] === lastSender[k];
+    if (same) return lastAddr;
+    lastSender.fill(0);
+    lastSender.set(bytes);
+    const port = view.getUint16(at + 2);
+    let hostname: string;
+    if (length === 16) {
+      const [a, b, c, d] = memory.subarray(at + 4, at + 8);
+      hostname = `${a}.${b}.${c}.${d}`;
+    } else {
+      libc.symbols.inet_ntop(
+        AF_INET6,
+        memory.subarray(at + 8, at + 24),
+        addressText,
+        addressText.length,
       );
-      if (count < 0) {
-        flushOutput();
-        count = flags.nonblocking
-          ? await libc.symbols.recvmmsgOnThread(
-            fd,
-            requests,
-            BATCH,
-            MSG_WAITFORONE,
-            null,
-          )
-          : libc.symbols.recvmmsg(fd, requests, BATCH, MSG_WAITFORONE, null);
-        if (stopping) break;
-        if (count < 0 && errno() === EINTR) continue;
-        if (count < 0) throw new Error(`recvmmsg failed (errno ${errno()})`);
-      }
-      // Answer every sender a server may answer (as lib/udp.ts `reply` does,
-      // but without its note on stderr), all in one sendmmsg.
-      let answered = 0;
-      for (let i = 0; i < count; i++) {
-        senders[i] = readSockaddr(i);
-        if (refusalReason(senders[i], local.port) !== undefined) continue;
-        setReply(answered++, i, prefix.length);
-      }
-      if (answered > 0) libc.symbols.sendmmsg(fd, replies, answered, 0);
-      for (let i = 0; i < count; i++) {
-        const start = PAYLOADS + i * SLOT;
-        const size = view.getUint32(REQUESTS + i * MMSGHDR + MSG_LEN, true);
-        const text = safeText(memory.subarray(start, start + size), {
-          trimEnd: true,
-        });
-        printLine(`Message[${formatAddress(senders[i])}] - ${text}`);
+      hostname = new TextDecoder().decode(
+        addressText.subarray(0, addressText.indexOf(0)),
+      );
+    }
+    lastAddr = { transport: "udp", hostname, port };
+    const shown = formatAddress(lastAddr);
+    lastShown = colour ? `\x1b[36m${shown}\x1b[39m` : shown;
+    lastHead = new TextEncoder().encode(`Message[${lastShown}] - `);
+    return lastAddr;
+  };
+  // #endregion addresses
+
+  // #region listen
+  const family = options.host.includes(":") ? AF_INET6 : AF_INET;
+  const fd = libc.symbols.socket(family, SOCK_DGRAM, 0);
+  const length = writeSockaddr(options.host, options.port);
+  if (fd < 0 || libc.symbols.bind(fd, memory.subarray(ADDRESSES), length)) {
+    console.error(
+      `ffi_echo_server: cannot listen on ${options.host}:${options.port} (errno ${errno()}); is the port taken? choose another with --port`,
+    );
+    Deno.exit(1);
+  }
+  libc.symbols.getsockname(
+    fd,
+    memory.subarray(ADDRESSES),
+    new Uint32Array([SOCKADDR]),
+  );
+  const local = { ...readSender(0) };
+  const log = new BlockLog();
+  log.line(`ffi echo server listening on ${formatAddress(local)}`);
+  log.flush();
+  let stopping = false;
+  if (options.nonblocking) {
+    // Waking a recvmmsg blocked on another thread takes shutdown(), not close().
+    const stop = () => {
+      stopping = true;
+      libc.symbols.shutdown(fd, SHUT_RDWR);
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  }
+  // #endregion listen
+
+  // #region loop
+  while (!stopping) {
+    // Take whatever is waiting; if nothing is, write the log, then wait.
+    let count = libc.symbols.recvmmsg(fd, requests, batch, MSG_DONTWAIT, null);
+    if (count < 0) {
+      if (options.log) log.flush();
+      count = options.nonblocking
+        ? await libc.symbols.recvmmsgOnThread(
+          fd,
+          requests,
+          batch,
+          MSG_WAITFORONE,
+          null,
+        )
+        : libc.symbols.recvmmsg(fd, requests, batch, MSG_WAITFORONE, null);
+      if (stopping) break;
+      if (count < 0 && errno() === EINTR) continue;
+      if (count < 0) throw new Error(`recvmmsg failed (errno ${errno()})`);
+    }
+    // Check each datagram as the shipped server does (lib/guards.ts, without
+    // its note on stderr: a refused request gets no reply and no log line),
+    // set its reply's length and log it; then answer them all in one sendmmsg.
+    let answered = 0;
+    for (let i = 0; i < count; i++) {
+      const request = REQUESTS + i * MMSGHDR;
+      const size = view.getUint32(request + MSG_LEN, true);
+      const slot = SLOTS + i * SLOT;
+      const data = memory.subarray(
+        slot + prefix.length,
+        slot + prefix.length + size,
+      );
+      const reply = memory.subarray(slot, slot + prefix.length + size);
+      const from = readSender(i);
+      // The kernel wrote the sender's length; the next receive needs room.
+      const nameLength = view.getUint32(request + MSG_NAMELEN, true);
+      view.setUint32(request + MSG_NAMELEN, SOCKADDR, true);
+      if (refusalReason(local, from, data, reply) !== undefined) continue;
+      if (answered !== i) pointReply(answered, i);
+      const header = REPLIES + answered * MMSGHDR;
+      view.setUint32(header + MSG_NAMELEN, nameLength, true);
+      view.setUint32(REPLY_IOVECS + i * IOVEC + 8, reply.length, true);
+      answered++;
+      // The line is the shipped server's; plain text is copied as bytes.
+      if (options.log && !log.rawLine(lastHead, data)) {
+        log.line(
+          `Message[${lastShown}] - ${safeText(data, { trimEnd: true })}`,
+        );
       }
     }
-    // #endregion loop
-  });
+    for (let sent = 0; sent < answered;) {
+      const done = libc.symbols.sendmmsg(
+        fd,
+        replies.subarray(sent * MMSGHDR),
+        answered - sent,
+        0,
+      );
+      sent += done > 0 ? done : 1; // a failed reply is skipped, not retried
+    }
+    if (answered !== count) {
+      for (let k = 0; k < count; k++) pointReply(k, k);
+    }
+  }
+  // #endregion loop
+  if (options.log) log.flush();
 }

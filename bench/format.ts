@@ -1,0 +1,82 @@
+/**
+ * How the benchmark shows a figure: with 2 or 3 significant digits, since
+ * the figures move by more than that from run to run. Used by `bench.ts` for
+ * its table and by the performance page, so both show the same text.
+ *
+ * Plain TypeScript with no Deno API, so that the site's build can import it.
+ *
+ * @module
+ */
+
+/** A median with the lowest and highest value it was taken from. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Rounds to `digits` significant digits and groups thousands.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { sig } from "./format.ts";
+ *
+ * assertEquals(sig(112_103), "112,000");
+ * assertEquals(sig(9.434, 2), "9.4");
+ * ```
+ *
+ * @param value The figure.
+ * @param digits How many significant digits, 3 by default.
+ * @returns The text, or `n/a` for a missing figure.
+ */
+export function sig(value: number | null | undefined, digits = 3): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) {
+    return "n/a";
+  }
+  if (value === 0) return "0";
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  const decimals = Math.max(0, digits - 1 - magnitude);
+  return Number(value.toPrecision(digits)).toLocaleString("en-US", {
+    minimumFractionDigits: decimals,
+    maximumFractionDigits: decimals,
+  });
+}
+
+/**
+ * Shows a ratio with two decimals: `0.59`, `1.33`.
+ *
+ * @param value The ratio.
+ * @returns The text, or `n/a`.
+ */
+export function ratio(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? "n/a"
+    : value.toFixed(2);
+}
+
+/**
+ * Shows the lowest and highest value of a spread, `109,000–115,000`.
+ *
+ * @param spread The spread.
+ * @param show How to show each end, {@linkcode sig} by default.
+ * @returns The text.
+ */
+export function range(
+  spread: Spread | null | undefined,
+  show: (value: number) => string = (value) => sig(value),
+): string {
+  return spread ? `${show(spread.min)}–${show(spread.max)}` : "n/a";
+}
+
+/**
+ * How far a spread reaches either side of its median, as a share of it:
+ * `(max - min) / 2 / median`.
+ *
+ * @param spread The spread.
+ * @returns The half-width, such as 0.03 for ±3 %.
+ */
+export function halfWidth(spread: Spread): number {
+  return (spread.max - spread.min) / 2 / spread.median;
+}
