@@ -13,6 +13,7 @@ import { decode } from "../_helpers.ts";
 import {
   findTool,
   interopTest,
+  namespacePair,
   runningAsRoot,
   runTool,
   startTool,
@@ -21,171 +22,89 @@ import {
 const ip = await findTool("ip", "iproute2");
 const root = await runningAsRoot();
 
-const A = `udpdeno-a-${Deno.pid}`; // the listener's host, 192.0.2.1
-const B = `udpdeno-b-${Deno.pid}`; // the sender's host, 192.0.2.2
 const PORT = "6666"; // the original's port: each namespace has its own ports
-
-/** Runs `ip ARGS…` and fails with its stderr if it does not exit 0. */
-async function ipCommand(...args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await runTool("ip", args, {
-    timeoutMs: 10_000,
-  });
-  assertEquals(code, 0, `ip ${args.join(" ")}: ${stderr}`);
-  return decode(stdout);
-}
-
-async function namespaces(): Promise<string[]> {
-  const listed = await ipCommand("netns", "list");
-  return listed.split("\n").map((line) => line.split(" ")[0]).filter(Boolean);
-}
-
-/** Waits, a bounded number of times, until both ends of the link are up. */
-async function linkUp(): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const a = await ipCommand("-n", A, "-o", "link", "show", "dev", "veth-a");
-    const b = await ipCommand("-n", B, "-o", "link", "show", "dev", "veth-b");
-    if (a.includes("LOWER_UP") && b.includes("LOWER_UP")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the veth link did not come up within 50 checks");
-}
 
 interopTest(
   "broadcast_sender in one network namespace reaches broadcast_listener in another over a veth link",
   [root, ip],
   async () => {
-    const made: string[] = [];
-    try {
-      // Two "hosts", and a cable between them: each end of the veth pair is
-      // created inside its namespace, so it never appears on this machine.
-      for (const ns of [A, B]) {
-        await ipCommand("netns", "add", ns);
-        made.push(ns);
-      }
-      await ipCommand(
-        "link",
-        "add",
-        "veth-a",
-        "netns",
-        A,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "veth-b",
-        "netns",
-        B,
-      );
-      await ipCommand(
-        "-n",
-        A,
-        "addr",
-        "add",
-        "192.0.2.1/24",
-        "brd",
-        "+",
-        "dev",
-        "veth-a",
-      );
-      await ipCommand(
-        "-n",
-        B,
-        "addr",
-        "add",
-        "192.0.2.2/24",
-        "brd",
-        "+",
-        "dev",
-        "veth-b",
-      );
-      for (const [ns, dev] of [[A, "veth-a"], [B, "veth-b"]]) {
-        await ipCommand("-n", ns, "link", "set", "lo", "up");
-        await ipCommand("-n", ns, "link", "set", dev, "up");
-      }
-      await linkUp();
+    // Two "hosts", and a cable between them: each end of the veth pair is
+    // created inside its namespace, so it never appears on this machine.
+    // Disposing of the pair deletes both and checks that they are gone.
+    await using pair = await namespacePair("bcast", "192.0.2");
+    const A = pair.a; // the listener's host, 192.0.2.1
+    const B = pair.b; // the sender's host, 192.0.2.2
+    // Before anything is sent to 192.0.2.255: a process started with
+    // `ip netns exec B` must see only lo and veth-b, never this machine's
+    // own interfaces (which may use 192.0.2.0/24 too).
+    const seen = await runTool("ip", [
+      "netns",
+      "exec",
+      B,
+      "ip",
+      "-o",
+      "link",
+    ]);
+    assertEquals(seen.code, 0, seen.stderr);
+    const links = decode(seen.stdout).trim().split("\n")
+      .map((line) => line.split(":")[1].trim().split("@")[0]);
+    assertEquals(links.sort(), ["lo", "veth-b"]);
 
-      // Before anything is sent to 192.0.2.255: a process started with
-      // `ip netns exec B` must see only lo and veth-b, never this machine's
-      // own interfaces (which may use 192.0.2.0/24 too).
-      const seen = await runTool("ip", [
-        "netns",
-        "exec",
-        B,
-        "ip",
-        "-o",
-        "link",
-      ]);
-      assertEquals(seen.code, 0, seen.stderr);
-      const links = decode(seen.stdout).trim().split("\n")
-        .map((line) => line.split(":")[1].trim().split("@")[0]);
-      assertEquals(links.sort(), ["lo", "veth-b"]);
-
-      await using listener = await startTool("ip", [
-        "netns",
-        "exec",
-        A,
-        Deno.execPath(),
-        "run",
-        "-N",
-        "scripts/broadcast_listener.ts",
-        "--port",
-        PORT,
-      ], {
-        ready: {
-          stream: "stdout",
-          pattern: new RegExp(`listening on 0\\.0\\.0\\.0:${PORT}$`, "m"),
-        },
-      });
-      const message = `hello from ${B}`;
-      const sent = await runTool("ip", [
-        "netns",
-        "exec",
-        B,
-        Deno.execPath(),
-        "run",
-        "-N",
-        "scripts/broadcast_sender.ts",
-        "--to",
-        "192.0.2.255",
-        "--port",
-        PORT,
-        "--message",
-        message,
-        "--count",
-        "3",
-        "--interval",
-        "0.2",
-      ]);
-      assertEquals(sent.code, 0, sent.stderr);
-      assertMatch(
-        decode(sent.stdout),
-        new RegExp(`to 192\\.0\\.2\\.255:${PORT} \\(3/3\\)\n$`),
-      );
-
-      await listener.waitFor("stdout", /says/);
-      const heard = await listener.stop();
-      assertEquals(heard.code, 0, heard.stderr);
-      const lines = decode(heard.stdout).split("\n")
-        .filter((line) => line.includes("says"));
-      // Three were sent; a datagram may be lost, but every one heard came
-      // from the other namespace's address.
-      assert(lines.length >= 1 && lines.length <= 3, lines.join("\n"));
-      for (const line of lines) {
-        assertMatch(
-          line,
-          new RegExp(`^The client at 192\\.0\\.2\\.2:\\d+ says: ${message}$`),
-        );
-      }
-    } finally {
-      // Deleting a namespace deletes the veth end inside it, and so the pair.
-      for (const ns of made) {
-        await runTool("ip", ["netns", "delete", ns], { timeoutMs: 10_000 });
-      }
-    }
-    const left = await namespaces();
-    assert(
-      !left.includes(A) && !left.includes(B),
-      `namespaces left behind: ${left.join(", ")}`,
+    await using listener = await startTool("ip", [
+      "netns",
+      "exec",
+      A,
+      Deno.execPath(),
+      "run",
+      "-N",
+      "scripts/broadcast_listener.ts",
+      "--port",
+      PORT,
+    ], {
+      ready: {
+        stream: "stdout",
+        pattern: new RegExp(`listening on 0\\.0\\.0\\.0:${PORT}$`, "m"),
+      },
+    });
+    const message = `hello from ${B}`;
+    const sent = await runTool("ip", [
+      "netns",
+      "exec",
+      B,
+      Deno.execPath(),
+      "run",
+      "-N",
+      "scripts/broadcast_sender.ts",
+      "--to",
+      "192.0.2.255",
+      "--port",
+      PORT,
+      "--message",
+      message,
+      "--count",
+      "3",
+      "--interval",
+      "0.2",
+    ]);
+    assertEquals(sent.code, 0, sent.stderr);
+    assertMatch(
+      decode(sent.stdout),
+      new RegExp(`to 192\\.0\\.2\\.255:${PORT} \\(3/3\\)\n$`),
     );
+
+    await listener.waitFor("stdout", /says/);
+    const heard = await listener.stop();
+    assertEquals(heard.code, 0, heard.stderr);
+    const lines = decode(heard.stdout).split("\n")
+      .filter((line) => line.includes("says"));
+    // Three were sent; a datagram may be lost, but every one heard came
+    // from the other namespace's address.
+    assert(lines.length >= 1 && lines.length <= 3, lines.join("\n"));
+    for (const line of lines) {
+      assertMatch(
+        line,
+        new RegExp(`^The client at 192\\.0\\.2\\.2:\\d+ says: ${message}$`),
+      );
+    }
   },
 );
