@@ -12,6 +12,7 @@
  * @module
  */
 import { assert, assertEquals, fail } from "jsr:@std/assert@^1";
+import { concat, ROOT } from "../_helpers.ts";
 import {
   buildCPrograms,
   type CPrograms,
@@ -23,7 +24,6 @@ import {
   type ThroughputResult,
 } from "../../bench/c_tools.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const SECONDS_1900_TO_1970 = 2_208_988_800;
 const encoder = new TextEncoder();
 
@@ -67,16 +67,6 @@ function serve(answer: (data: Uint8Array) => Uint8Array) {
     },
   };
 }
-
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
 
 const echo = (data: Uint8Array) => concat(encoder.encode("OK..."), data);
 const hello = (data: Uint8Array) =>
