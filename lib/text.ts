@@ -80,25 +80,24 @@ export function safeText(
   // What trimming dropped goes unnoted only if it is one line break.
   const trimmedQuietly = end === bytes.length ||
     isLineBreak(bytes.subarray(end));
-  // Most payloads are short, plain printable ASCII: show those in one go.
-  if (end <= maxBytes && isPlainAscii(bytes, end)) {
-    const text = asciiDecoder.decode(bytes.subarray(0, end));
-    return trimmedQuietly ? text : withSize(text, bytes.length);
-  }
-  let out = "";
-  let i = 0;
+  // Most payloads are plain printable ASCII: that part is shown in one go.
+  let i = plainAsciiLength(bytes, Math.min(end, maxBytes));
+  const parts = [asciiDecoder.decode(bytes.subarray(0, i))];
   while (i < end && i < maxBytes) {
     const length = sequenceLength(bytes, i, end);
     if (length === 0) {
-      out += `\\x${hex(bytes[i])}`;
+      parts.push(`\\x${hex(bytes[i])}`);
       i += 1;
       continue;
     }
     if (i + length > maxBytes) break;
-    const codePoint = decodeAt(bytes, i, length);
-    out += escapeCodePoint(codePoint);
+    parts.push(escapeCodePoint(decodeAt(bytes, i, length)));
     i += length;
   }
+  // One join, not a `+=` per character: a string built by `+=` is a chain
+  // of pieces, about 32 bytes each, until something reads it, and a log
+  // line may wait in the queue a while before it is written.
+  const out = parts.length === 1 ? parts[0] : parts.join("");
   if (i < end || !trimmedQuietly) return withSize(out, bytes.length);
   return out;
 }
@@ -111,13 +110,13 @@ function withSize(shown: string, size: number): string {
 
 const asciiDecoder = new TextDecoder();
 
-/** True if the first `end` bytes are all printable ASCII other than `\`. */
-function isPlainAscii(bytes: Uint8Array, end: number): boolean {
+/** How many of the first `end` bytes are printable ASCII other than `\`. */
+function plainAsciiLength(bytes: Uint8Array, end: number): number {
   for (let i = 0; i < end; i++) {
     const byte = bytes[i];
-    if (byte < 0x20 || byte > 0x7e || byte === 0x5c) return false;
+    if (byte < 0x20 || byte > 0x7e || byte === 0x5c) return i;
   }
-  return true;
+  return end;
 }
 
 function isTrailingSpace(byte: number): boolean {

@@ -252,7 +252,7 @@ export interface PayloadFloodFigures {
  * does not come within 5 s.
  */
 export async function floodWithPayload(
-  server: RunningScript,
+  server: Pick<RunningScript, "address" | "child">,
   { size, count, window }: PayloadFlood,
   replyLength: number,
 ): Promise<PayloadFloodFigures> {
@@ -275,7 +275,16 @@ export async function floodWithPayload(
         5_000,
         `reply ${answered + 1} of ${count}`,
         conn.receive(),
-      );
+      ).catch(async (error) => {
+        // Say whether the server is gone (a crash) or only silent.
+        const exited = await Promise.race([
+          server.child.status.then(({ code, signal }) =>
+            `; the server had exited (code ${code}, signal ${signal})`
+          ),
+          new Promise<string>((resolve) => setTimeout(resolve, 100, "")),
+        ]);
+        throw new Error(`${error.message}${exited}`);
+      });
       if (reply.length !== replyLength) {
         throw new Error(
           `reply ${
@@ -313,15 +322,19 @@ export interface StalledServer extends AsyncDisposable {
 }
 
 /**
- * Starts `echo_server --port 0` with its stdout piped, reads the ready line,
- * and then reads nothing more until asked: the pipe fills as it would with
- * `echo_server | sleep 1000`. Stderr is read all along.
+ * Starts `NAME --port 0` (`echo_server` unless told) with its stdout piped,
+ * reads the ready line, and then reads nothing more until asked: the pipe
+ * fills as it would with `echo_server | sleep 1000`. Stderr is read all
+ * along.
  */
-export async function startStalledServer(): Promise<StalledServer> {
+export async function startStalledServer(
+  name = "echo_server",
+  env: Readonly<Record<string, string>> = {},
+): Promise<StalledServer> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-N", "scripts/echo_server.ts", "--port", "0"],
+    args: ["run", "-N", `scripts/${name}.ts`, "--port", "0"],
     cwd: ROOT,
-    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -342,7 +355,7 @@ export async function startStalledServer(): Promise<StalledServer> {
       }
       return text;
     })();
-    return await within(timeoutMs, "echo_server's stdout", reading);
+    return await within(timeoutMs, `${name}'s stdout`, reading);
   }
   const ready = / listening on 127\.0\.0\.1:(\d+)\n/;
   let port: number;

@@ -11,6 +11,10 @@
 import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import {
   endWhileLogBlocked,
+  floodWithPayload,
+  PAYLOAD_FLOOD_ENV,
+  PAYLOAD_FLOOD_HEAP_MIB,
+  replyLength,
   requestsWhileLogStalled,
   startStalledServer,
   tallyLog,
@@ -55,5 +59,23 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert(ms !== undefined, `still running 3 s after ${signal}`);
     assert(ms <= 1_000, `it took ${ms} ms to end after ${signal}`);
     assertEquals(code, 0, `exit code after ${signal}`);
+  });
+}
+
+// A line waits in the queue until the log drains, so what a queued line
+// costs in memory must stay near its length: a 300-byte payload is shown
+// cut to 200 bytes, and a line once built by `+=` per character took about
+// 6 KB. The heap is capped, as in the payload floods; such lines once
+// crashed the server here after about 2,000 requests.
+for (const name of ["echo_server", "size_server"] as const) {
+  Deno.test(`${name} answers 20,000 300-byte requests while nobody reads its log, its heap capped at ${PAYLOAD_FLOOD_HEAP_MIB} MiB`, async () => {
+    await using server = await startStalledServer(name, PAYLOAD_FLOOD_ENV);
+    const flood = { size: 300, count: 20_000, window: 16 };
+    const { answered } = await floodWithPayload(
+      server,
+      flood,
+      replyLength(name, flood.size),
+    );
+    assertEquals(answered, flood.count);
   });
 }
