@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { cyan, getColorEnabled } from "jsr:@std/fmt@^1/colors";
-
 /**
  * Shows an address as `HOST:PORT`, with IPv6 hosts in brackets. An IPv4
  * client seen through a dual-stack socket (`::ffff:127.0.0.1`) is shown as the
@@ -28,29 +26,6 @@ export function formatAddress(addr: Deno.Addr): string {
   }
   const host = addr.hostname.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1");
   return host.includes(":") ? `[${host}]:${addr.port}` : `${host}:${addr.port}`;
-}
-
-/**
- * {@linkcode formatAddress} in cyan when colour is on (stdout is a terminal),
- * plain otherwise. `cyan()` of `@std/fmt` builds a regular expression on every
- * call, even with colour off; a server that logs every datagram asks first.
- *
- * @example
- * ```ts
- * import { assertEquals } from "jsr:@std/assert@^1";
- * import { setColorEnabled } from "jsr:@std/fmt@^1/colors";
- * import { coloredAddress } from "./net.ts";
- *
- * setColorEnabled(false);
- * assertEquals(coloredAddress({ transport: "udp", hostname: "::1", port: 7 }), "[::1]:7");
- * ```
- *
- * @param addr An address from `receive()`.
- * @returns The address, in cyan on a terminal.
- */
-export function coloredAddress(addr: Deno.Addr): string {
-  const text = formatAddress(addr);
-  return getColorEnabled() ? cyan(text) : text;
 }
 
 /**

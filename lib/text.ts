@@ -73,10 +73,7 @@ export function safeText(
   options: SafeTextOptions = {},
 ): string {
   const maxBytes = options.maxBytes ?? DEFAULT_SHOWN_BYTES;
-  let end = bytes.length;
-  if (options.trimEnd) {
-    while (end > 0 && isTrailingSpace(bytes[end - 1])) end--;
-  }
+  const end = trimmedEnd(bytes, options);
   // What trimming dropped goes unnoted only if it is one line break.
   const trimmedQuietly = end === bytes.length ||
     isLineBreak(bytes.subarray(end));
@@ -100,6 +97,43 @@ export function safeText(
   const out = parts.length === 1 ? parts[0] : parts.join("");
   if (i < end || !trimmedQuietly) return withSize(out, bytes.length);
   return out;
+}
+
+/**
+ * How many leading bytes {@linkcode safeText} would show exactly as they
+ * are, when that is all it would show: plain printable ASCII, no longer than
+ * `maxBytes`, with at most one final line break trimmed. Otherwise
+ * `undefined`. The log writer copies such bytes without decoding them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { shownAsIs } from "./text.ts";
+ *
+ * const encode = (text: string) => new TextEncoder().encode(text);
+ * assertEquals(shownAsIs(encode("hello\n"), { trimEnd: true }), 5);
+ * assertEquals(shownAsIs(encode("\x1b[2J"), { trimEnd: true }), undefined);
+ * ```
+ *
+ * @param bytes The payload as received.
+ * @param options As for {@linkcode safeText}.
+ * @returns The number of bytes shown, or `undefined`.
+ */
+export function shownAsIs(
+  bytes: Uint8Array,
+  options: SafeTextOptions = {},
+): number | undefined {
+  const end = trimmedEnd(bytes, options);
+  if (end < bytes.length && !isLineBreak(bytes.subarray(end))) return;
+  if (end > (options.maxBytes ?? DEFAULT_SHOWN_BYTES)) return;
+  return plainAsciiLength(bytes, end) === end ? end : undefined;
+}
+
+/** Where the bytes end once trailing whitespace is trimmed, if it is. */
+function trimmedEnd(bytes: Uint8Array, options: SafeTextOptions): number {
+  let end = bytes.length;
+  while (options.trimEnd && end > 0 && isTrailingSpace(bytes[end - 1])) end--;
+  return end;
 }
 
 /** Appends the note of the full size, as in `abc [… 60002 bytes in all]`. */

@@ -16,7 +16,8 @@ const WRAP = 2 ** 32;
 const HALF = 2 ** 31;
 
 /**
- * Encodes a date as the 4-byte RFC 868 reply, whole seconds, modulo 2^32.
+ * Encodes a date as the 4-byte RFC 868 reply, whole seconds, modulo 2^32,
+ * into `bytes` if given (a server can reuse one array), else a new array.
  *
  * @example The Unix epoch
  * ```ts
@@ -27,13 +28,17 @@ const HALF = 2 ** 31;
  * ```
  *
  * @param date The time to send.
- * @returns Four bytes, most significant first.
+ * @param bytes Where to write the four bytes.
+ * @returns `bytes`: four bytes, most significant first.
  */
 // #region encode
-export function encodeTime(date: Date): Uint8Array {
+export function encodeTime(
+  date: Date,
+  bytes: Uint8Array = new Uint8Array(4),
+): Uint8Array {
   const seconds = Math.floor(date.getTime() / 1000) + SECONDS_1900_TO_1970;
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, ((seconds % WRAP) + WRAP) % WRAP);
+  new DataView(bytes.buffer, bytes.byteOffset, 4)
+    .setUint32(0, ((seconds % WRAP) + WRAP) % WRAP);
   return bytes;
 }
 // #endregion encode

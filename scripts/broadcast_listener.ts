@@ -16,8 +16,7 @@
 import { green } from "jsr:@std/fmt@^1/colors";
 import { fail, onStopSignal, parseCommand, parsePort } from "../lib/cli.ts";
 import { log, warn } from "../lib/log.ts";
-import { bindError, coloredAddress, formatAddress } from "../lib/net.ts";
-import { safeText } from "../lib/text.ts";
+import { bindError, formatAddress } from "../lib/net.ts";
 
 // #region flags
 const flags = parseCommand({
@@ -73,7 +72,6 @@ while (true) {
   }
   // Anyone on the network can send anything: bytes are made safe before
   // they reach a terminal, and the log never makes the loop wait.
-  const text = safeText(data, { trimEnd: true });
-  log(`The client at ${coloredAddress(from)} says: ${text}`);
+  log`The client at ${from} says: ${data}`;
 }
 // #endregion loop

@@ -21,8 +21,7 @@ import {
 } from "../lib/cli.ts";
 import { safeToAnswer } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
-import { bindError, coloredAddress, formatAddress } from "../lib/net.ts";
-import { safeText } from "../lib/text.ts";
+import { bindError, formatAddress } from "../lib/net.ts";
 
 // #region flags
 const flags = parseCommand({
@@ -67,13 +66,17 @@ log(green(`echo server listening on ${formatAddress(conn.addr)}`));
 // #endregion listen
 
 // #region loop
-// One buffer for every datagram, larger than any UDP payload: nothing is cut,
-// and nothing is allocated per datagram to receive.
-const buffer = new Uint8Array(65_536);
+// One buffer for every datagram, larger than any UDP payload, so nothing is
+// cut. The prefix is written once at its start and each payload is received
+// right after it: the reply is then a view of the buffer, with nothing
+// copied or allocated per datagram.
+const buffer = new Uint8Array(prefix.length + 65_536);
+buffer.set(prefix);
+const payloadSpace = buffer.subarray(prefix.length);
 while (true) {
   let data: Uint8Array, from: Deno.Addr;
   try {
-    [data, from] = await conn.receive(buffer);
+    [data, from] = await conn.receive(payloadSpace);
   } catch (error) {
     if (stopping) break; // the socket was closed on purpose
     warn(`receive failed: ${error}`); // a passing error: keep serving
@@ -81,9 +84,7 @@ while (true) {
   }
   // The reply is the prefix, then the payload byte for byte: never decoded,
   // so invalid UTF-8 comes back exactly as it was sent.
-  const reply = new Uint8Array(prefix.length + data.length);
-  reply.set(prefix);
-  reply.set(data, prefix.length);
+  const reply = buffer.subarray(0, prefix.length + data.length);
   // Stay silent where an answer could start a loop or a flood (lib/guards.ts):
   // a refused request gets no log line, only a count on stderr.
   if (!safeToAnswer(conn.addr, from, data, reply)) continue;
@@ -93,8 +94,8 @@ while (true) {
   } catch (error) {
     warn(`send to ${formatAddress(from)} failed: ${error}`);
   }
-  // Bytes from the network are made safe before they reach a terminal.
-  const text = safeText(data, { trimEnd: true });
-  log(`Message[${coloredAddress(from)}] - ${text}`);
+  // The log shows the sender and the payload's bytes made safe to print:
+  // log`…` builds the line straight into its buffer (lib/log.ts).
+  log`Message[${from}] - ${data}`;
 }
 // #endregion loop

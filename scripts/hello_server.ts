@@ -53,16 +53,18 @@ log(green(`hello server listening on ${formatAddress(conn.addr)}`));
 // #endregion listen
 
 // #region loop
-// The greeting's two fixed parts, encoded once: the name goes between them.
-const encoder = new TextEncoder();
-const hello = encoder.encode("Hello, ");
-const bang = encoder.encode("!");
-// One buffer for every datagram, larger than any UDP payload: no name is cut.
-const buffer = new Uint8Array(65_536);
+// One buffer for every datagram: "Hello, " written once at its start, then
+// room for the largest UDP payload (no name is cut) and the "!". Each name
+// is received right after "Hello, ", so the reply is a view of the buffer:
+// nothing is copied or allocated per datagram.
+const hello = new TextEncoder().encode("Hello, ");
+const buffer = new Uint8Array(hello.length + 65_536 + 1);
+buffer.set(hello);
+const nameSpace = buffer.subarray(hello.length, hello.length + 65_536);
 while (true) {
   let name: Uint8Array, from: Deno.Addr;
   try {
-    [name, from] = await conn.receive(buffer);
+    [name, from] = await conn.receive(nameSpace);
   } catch (error) {
     if (stopping) break; // the socket was closed on purpose
     warn(`receive failed: ${error}`); // a passing error: keep serving
@@ -70,15 +72,13 @@ while (true) {
   }
   // The greeting is built around the name's bytes, never decoded: a name in
   // any encoding comes back exactly as it was sent.
-  const reply = new Uint8Array(hello.length + name.length + bang.length);
-  reply.set(hello);
-  reply.set(name, hello.length);
-  reply.set(bang, hello.length + name.length);
+  buffer[hello.length + name.length] = 0x21; // "!"
+  const reply = buffer.subarray(0, hello.length + name.length + 1);
   // Stay silent where an answer could start a loop or a flood (lib/guards.ts):
   // a refused request gets no log line, only a count on stderr.
   if (!safeToAnswer(conn.addr, from, name, reply)) continue;
   // Log, as the original does: who asked, not what they sent.
-  log(`Received from ${formatAddress(from)}.`);
+  log`Received from ${from}.`;
   // A failed send is reported, and the server goes on.
   try {
     await conn.send(reply, from);

@@ -22,8 +22,7 @@ import {
 } from "../lib/cli.ts";
 import { safeToAnswer } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
-import { bindError, coloredAddress, formatAddress } from "../lib/net.ts";
-import { safeText } from "../lib/text.ts";
+import { bindError, formatAddress } from "../lib/net.ts";
 
 // #region flags
 const flags = parseCommand({
@@ -90,7 +89,10 @@ log(green(`size server listening on ${formatAddress(conn.addr)}`));
 // One buffer for every datagram, larger than any UDP payload: nothing is cut,
 // so the size counted is the size sent.
 const buffer = new Uint8Array(65_536);
+// Each reply is encoded into this one array: "Your data was 65507 bytes" at
+// most.
 const encoder = new TextEncoder();
+const replyBytes = new Uint8Array(32);
 while (true) {
   let data: Uint8Array, from: Deno.Addr;
   try {
@@ -103,18 +105,20 @@ while (true) {
   // One draw per request, in the order they come: with --seed, the same
   // requests are lost on every run.
   if (random() < drop) {
-    log(yellow(`Dropped a request from ${coloredAddress(from)} (--drop)`));
+    log(yellow(`Dropped a request from ${formatAddress(from)} (--drop)`));
     continue;
   }
   // data.length counts bytes, as Python's len(data) does: "déjà vu" is 9.
-  const reply = encoder.encode(`Your data was ${data.length} bytes`);
+  const answer = `Your data was ${data.length} bytes`;
+  const { written } = encoder.encodeInto(answer, replyBytes);
+  const reply = replyBytes.subarray(0, written);
   // Stay silent where an answer could start a loop or a flood (lib/guards.ts):
   // a refused request gets no log line, only a count on stderr.
   if (!safeToAnswer(conn.addr, from, data, reply)) continue;
-  // Bytes from the network are made safe before they reach a terminal; the
-  // payload is never decoded to build the reply, so no datagram can break it.
-  const text = safeText(data, { trimEnd: true });
-  log(`The client at ${coloredAddress(from)} says: ${text}`);
+  // The log shows the payload's bytes made safe to print, built straight
+  // into the log's buffer (lib/log.ts). The payload is never decoded to build
+  // the reply, so no datagram can break it.
+  log`The client at ${from} says: ${data}`;
   // A failed send is reported, and the server goes on.
   try {
     await conn.send(reply, from);

@@ -68,6 +68,7 @@ log(green(`time server listening on ${formatAddress(conn.addr)}`));
 // request holds does not matter (RFC 868 asks for an empty one): only who
 // sent it.
 const buffer = new Uint8Array(65_536);
+const replyBytes = new Uint8Array(4);
 while (true) {
   let data: Uint8Array, from: Deno.Addr;
   try {
@@ -78,12 +79,13 @@ while (true) {
     continue;
   }
   // The reply is 4 bytes: seconds since 1900, big-endian, modulo 2^32 so it
-  // still fits after 2036 (encodeTime in lib/time.ts).
-  const reply = encodeTime(new Date(Date.now() - offsetMs));
+  // still fits after 2036 (encodeTime in lib/time.ts), written into the same
+  // 4-byte array each time.
+  const reply = encodeTime(new Date(Date.now() - offsetMs), replyBytes);
   // Stay silent where an answer could start a loop or a flood (lib/guards.ts):
   // a refused request gets no log line, only a count on stderr.
   if (!safeToAnswer(conn.addr, from, data, reply)) continue;
-  log(`Time requested by ${formatAddress(from)}`);
+  log`Time requested by ${from}`;
   // A failed send is reported, and the server goes on.
   try {
     await conn.send(reply, from);

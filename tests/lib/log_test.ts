@@ -19,6 +19,45 @@ await flushLog();`);
   assertEquals(result.stderr, "to stderr\n");
 });
 
+Deno.test("log`…` shows addresses, network bytes made safe, strings and numbers", async () => {
+  const result = await runCode(`${IMPORT}
+const bytes = (text) => new TextEncoder().encode(text);
+const v4 = { transport: "udp", hostname: "127.0.0.1", port: 40000 };
+const v6 = { transport: "udp", hostname: "::1", port: 7 };
+const mapped = { transport: "udp", hostname: "::ffff:10.0.0.2", port: 65535 };
+log\`Message[\${v4}] - \${bytes("hello\\n")}\`;
+log\`Message[\${v6}] - \${bytes("\\x1b[2Jhi")}\`;
+log\`Message[\${mapped}] - \${bytes("OK" + " ".repeat(300))}\`;
+log\`\${bytes("x".repeat(201))}\`;
+log\`\${"grüße"}, \${42} and \${bytes("déjà vu")}\`;
+await flushLog();`);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(
+    result.stdout.split("\n"),
+    [
+      "Message[127.0.0.1:40000] - hello",
+      "Message[[::1]:7] - \\x1b[2Jhi",
+      "Message[10.0.0.2:65535] - OK [… 302 bytes in all]",
+      "x".repeat(200) + " [… 201 bytes in all]",
+      "grüße, 42 and déjà vu",
+      "",
+    ],
+  );
+});
+
+Deno.test("log`…` shows an address in cyan when colour is on", async () => {
+  const result = await runCode(
+    `${IMPORT}
+import { setColorEnabled } from "jsr:@std/fmt@^1/colors";
+setColorEnabled(true);
+const from = { transport: "udp", hostname: "127.0.0.1", port: 9 };
+log\`Received from \${from}.\`;
+await flushLog();`,
+    { env: { NO_COLOR: "" } },
+  ); // an empty NO_COLOR is unset
+  assertEquals(result.stdout, "Received from \x1b[36m127.0.0.1:9\x1b[39m.\n");
+});
+
 Deno.test("log() shows a line at once while the program runs", async () => {
   await using running = startCode(`${IMPORT}
 log("ready");
