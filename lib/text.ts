@@ -92,8 +92,8 @@ export function safeText(
     i += length;
   }
   // One join, not a `+=` per character: a string built by `+=` is a chain
-  // of pieces, about 32 bytes each, until something reads it, and a log
-  // line may wait in the queue a while before it is written.
+  // of pieces, about 32 bytes each, until something reads it, and a caller
+  // may keep the text a while before it does.
   const out = parts.length === 1 ? parts[0] : parts.join("");
   if (i < end || !trimmedQuietly) return withSize(out, bytes.length);
   return out;
