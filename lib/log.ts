@@ -6,9 +6,9 @@
  * the write blocks and the server stops answering. Here a line goes into a
  * bounded buffer of bytes and is written asynchronously, in batches: at once
  * when the log is idle (a person at a terminal sees each line as it
- * happens), and together with the lines that came meanwhile when the last
- * write was less than 5 ms ago, so a busy server writes once per batch, not
- * per datagram. When the buffer is full, lines are dropped and counted, and
+ * happens); when the last write was less than 5 ms ago, the lines gather
+ * until those 5 ms are up, so a busy server writes once per batch, not per
+ * datagram. When the buffer is full, lines are dropped and counted, and
  * a line such as `… 1,234 log lines dropped` follows once the log drains.
  *
  * A tagged line, ``log`Message[${from}] - ${data}` ``, is built straight into
@@ -174,12 +174,11 @@ class LineWriter {
   async #drain(): Promise<void> {
     try {
       while (this.#length > 0) {
-        // Busy: let the lines of a few more datagrams gather first, so a
+        // Busy: let lines gather until GATHER_MS after the last write, so a
         // server writes once per batch rather than once per datagram. Idle:
         // write at once, so a person sees each line as it happens.
-        if (performance.now() - this.#lastWrite < GATHER_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-        }
+        const wait = GATHER_MS - (performance.now() - this.#lastWrite);
+        if (wait > 0) await new Promise((done) => setTimeout(done, wait));
         // The two buffers swap: lines go on gathering while a batch is
         // written, and nothing is allocated however long the log runs.
         const batch = this.#pending;
