@@ -1,7 +1,8 @@
 /**
- * The benchmark's measurements: one server under load, client start-up, the
- * time a log line takes to show on a terminal, and the system calls made per
- * datagram. `bench.ts` decides what to run; this module runs it.
+ * The benchmark's measurements: one server under load, two servers in turn
+ * (a paired comparison), client start-up, the time a log line takes to show
+ * on a terminal, and the system calls made per datagram. `bench.ts` decides
+ * what to run; this module runs it.
  *
  * Every process started here is stopped in a `finally`, and every wait is
  * bounded.
@@ -266,6 +267,88 @@ export async function measure(
   }
 }
 // #endregion measure
+
+// #region paired
+/** A server as a paired comparison starts it. */
+export interface Contender {
+  id: string;
+  command: string[];
+  expect: Expect;
+}
+
+/** What a paired comparison measured: replies/s of each slice. */
+export interface PairedRuns {
+  a: number[];
+  b: number[];
+  /** Each pair's `a` over its `b`. */
+  ratios: number[];
+}
+
+/**
+ * Runs two servers side by side, both on the server CPU, and drives them in
+ * turn for `pairs` pairs of short slices: A then B, then B then A, and so
+ * on. The machine's speed moves from second to second, but a pair's two
+ * slices are measured within about a second of each other, so its ratio
+ * holds where the absolute figures of the rounds move. Each server has one
+ * slice of warm-up first, not counted.
+ */
+export async function measurePaired(
+  a: Contender,
+  b: Contender,
+  tools: Tools,
+  options: { tmp: string; pin: boolean; pairs: number; seconds: number },
+): Promise<PairedRuns> {
+  const cpu = options.pin ? 1 : undefined;
+  const loadCpu = options.pin ? 0 : undefined;
+  const started: Running[] = [];
+  const slice = async (server: Running, expect: Expect) => {
+    const result = await runLoad<ThroughputResult>(tools.c.load, [
+      "throughput",
+      "127.0.0.1",
+      String(server.port),
+      "--seconds",
+      String(options.seconds),
+      "--warmup",
+      "0.1",
+      "--window",
+      "64",
+      "--expect",
+      expect,
+    ], loadCpu);
+    return result.per_second;
+  };
+  try {
+    for (const [index, side] of [a, b].entries()) {
+      const outFile = `${options.tmp}/paired-${index}-${side.id}.out`;
+      started.push(await startServer(side.command, outFile, cpu));
+    }
+    const [serverA, serverB] = started;
+    await slice(serverA, a.expect);
+    await slice(serverB, b.expect);
+    const runs: PairedRuns = { a: [], b: [], ratios: [] };
+    for (let pair = 0; pair < options.pairs; pair++) {
+      let rateA: number, rateB: number;
+      if (pair % 2 === 0) {
+        rateA = await slice(serverA, a.expect);
+        rateB = await slice(serverB, b.expect);
+      } else {
+        rateB = await slice(serverB, b.expect);
+        rateA = await slice(serverA, a.expect);
+      }
+      runs.a.push(rateA);
+      runs.b.push(rateB);
+      runs.ratios.push(rateA / rateB);
+    }
+    return runs;
+  } finally {
+    for (const server of started) {
+      await stopServer(server);
+      await Deno.remove(server.outFile).catch(() => {});
+      await Deno.remove(`${server.outFile}.err`).catch(() => {});
+    }
+  }
+}
+// #endregion paired
 
 // #region startup
 /** Wall time of one process run to its end, in milliseconds. */

@@ -51,6 +51,22 @@ export interface ServerResult {
   dropped_lines: number;
 }
 
+/** Two servers measured in turn (`deno task bench`'s paired comparisons). */
+export interface PairedResult {
+  /** The server measured, by id. */
+  a: string;
+  /** The server it is held against, by id. */
+  b: string;
+  /** The lowest ratio the performance issue asks for, if any. */
+  target: number | null;
+  /** How many pairs of slices. */
+  pairs: number;
+  /** Seconds of each slice. */
+  seconds: number;
+  /** `a`'s replies/s over `b`'s, pair by pair. */
+  ratio: Spread;
+}
+
 /** A benchmark run (`bench/results/latest.json`), as far as the page reads it. */
 export interface BenchResults {
   /** The machine the run used. */
@@ -73,6 +89,8 @@ export interface BenchResults {
   };
   /** One row per server. */
   servers: ServerResult[];
+  /** The comparisons measured in pairs, where the run made them. */
+  paired?: PairedResult[];
   /** How the shipped echo server shows datagrams in a terminal. */
   terminal?: {
     /** Datagrams sent. */
@@ -323,6 +341,33 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
   );
   const syscallsOf = (id: string) => syscallRows.find((row) => row.id === id);
 
+  // The load generator's ceiling: the most replies it drove any server to.
+  const fastest = servers.reduce((a, b) =>
+    b.replies_per_s.max > a.replies_per_s.max ? b : a
+  );
+  const runnerUp = Math.max(
+    ...servers.filter((s) => s !== fastest).map((s) => s.replies_per_s.max),
+  );
+  const loadLimitedNone = runnerUp < 0.9 * fastest.replies_per_s.max;
+
+  // The comparisons measured in turn, and how far their pairs moved.
+  const pairedRows = (bench.paired ?? []).map((pair) => {
+    const [a, b] = [byId[pair.a], byId[pair.b]];
+    return {
+      ...pair,
+      aLabel: a ? words.label(a) : pair.a,
+      bLabel: b ? words.label(b) : pair.b,
+      met: pair.target === null ? null : pair.ratio.median >= pair.target,
+    };
+  });
+  const pairedOf = (a: string, b: string) =>
+    pairedRows.find((pair) => pair.a === a && pair.b === b);
+  const inTurn = (a: string, b: string) => ratio(pairedOf(a, b)?.ratio.median);
+  const inTurnRange = (a: string, b: string) =>
+    range(pairedOf(a, b)?.ratio, ratio);
+  const pairSpreads = pairedRows.map((pair) => halfWidth(pair.ratio))
+    .filter(Number.isFinite);
+
   // The chart: bars to scale, the lowest-to-highest round as a thin line.
   const chartMax = Math.max(...echoRows.map((s) => s.replies_per_s.max));
   const pct = (value: number) => `${(100 * value / chartMax).toFixed(2)}%`;
@@ -375,6 +420,13 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     pct,
     pythonRate,
     colours,
+    fastest,
+    runnerUp,
+    loadLimitedNone,
+    pairedRows,
+    inTurn,
+    inTurnRange,
+    pairSpreads,
     groupNames: words.groupNames,
     labelOf: words.label,
     terminal: bench.terminal,

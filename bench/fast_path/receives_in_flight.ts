@@ -3,8 +3,8 @@
  *
  * Four loops share the socket, each with its own buffer; whichever receive
  * is pending when a datagram comes takes it. Each loop answers, refuses and
- * logs as `scripts/echo_server.ts` does (`lib/guards.ts`, `lib/text.ts`,
- * `lib/log.ts`). The idea: while one loop waits for its send, another is
+ * logs as `scripts/echo_server.ts` does (`lib/guards.ts`, `lib/log.ts`).
+ * The idea: while one loop waits for its send, another is
  * already receiving. Log lines may come out in a different order from the
  * datagrams.
  *
@@ -15,7 +15,6 @@
 import { safeToAnswer } from "../../lib/guards.ts";
 import { log } from "../../lib/log.ts";
 import { formatAddress } from "../../lib/net.ts";
-import { safeText } from "../../lib/text.ts";
 
 const conn = Deno.listenDatagram({
   transport: "udp",
@@ -27,17 +26,17 @@ const prefix = new TextEncoder().encode("OK...");
 log(`receives in flight listening on ${formatAddress(conn.addr)}`);
 
 async function serve(): Promise<void> {
-  const buffer = new Uint8Array(65_536);
+  // As in echo_server.ts: the payload lands after the prefix, so the reply
+  // is a view of this loop's own buffer.
+  const buffer = new Uint8Array(prefix.length + 65_536);
+  buffer.set(prefix);
+  const payloadSpace = buffer.subarray(prefix.length);
   while (true) {
-    const [data, from] = await conn.receive(buffer);
-    const reply = new Uint8Array(prefix.length + data.length);
-    reply.set(prefix);
-    reply.set(data, prefix.length);
+    const [data, from] = await conn.receive(payloadSpace);
+    const reply = buffer.subarray(0, prefix.length + data.length);
     if (!safeToAnswer(conn.addr, from, data, reply)) continue;
     await conn.send(reply, from);
-    log(
-      `Message[${formatAddress(from)}] - ${safeText(data, { trimEnd: true })}`,
-    );
+    log`Message[${from}] - ${data}`;
   }
 }
 

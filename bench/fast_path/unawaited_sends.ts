@@ -13,7 +13,6 @@
 import { safeToAnswer } from "../../lib/guards.ts";
 import { log } from "../../lib/log.ts";
 import { formatAddress } from "../../lib/net.ts";
-import { safeText } from "../../lib/text.ts";
 
 const SENDS_IN_FLIGHT = 32;
 const conn = Deno.listenDatagram({
@@ -33,7 +32,7 @@ while (true) {
   reply.set(data, prefix.length);
   if (!safeToAnswer(conn.addr, from, data, reply)) continue;
   sends.push(conn.send(reply, from).catch(() => 0));
-  log(`Message[${formatAddress(from)}] - ${safeText(data, { trimEnd: true })}`);
+  log`Message[${from}] - ${data}`;
   if (sends.length >= SENDS_IN_FLIGHT) {
     await Promise.all(sends);
     sends = [];

@@ -23,6 +23,7 @@ import {
   type TerminalResult,
   type ThroughputResult,
 } from "../../bench/c_tools.ts";
+import { measurePaired } from "../../bench/measure.ts";
 
 const SECONDS_1900_TO_1970 = 2_208_988_800;
 const encoder = new TextEncoder();
@@ -244,6 +245,56 @@ Deno.test({
         async () => {
           const result = await probe(3, 200);
           assertEquals([result.sent, result.shown, result.replies], [3, 0, 3]);
+        },
+      );
+
+      await t.step(
+        "measurePaired drives two servers in turn and counts right replies only",
+        async () => {
+          // Inside the repository: the tests may read only there.
+          await Deno.mkdir(`${ROOT}test-results`, { recursive: true });
+          const tmp = await Deno.makeTempDir({
+            dir: `${ROOT}test-results`,
+            prefix: "paired-",
+          });
+          const bare = (name: string) => ({
+            id: name,
+            command: [
+              Deno.execPath(),
+              "run",
+              "-N",
+              `${ROOT}bench/servers/bare_${name}_server.ts`,
+              "0",
+            ],
+          });
+          const tools = { deno: Deno.execPath(), c: programs };
+          const options = { tmp, pin: false, pairs: 2, seconds: 0.2 };
+          try {
+            const right = await measurePaired(
+              { ...bare("echo"), expect: "echo" },
+              { ...bare("hello"), expect: "hello" },
+              tools,
+              options,
+            );
+            assertEquals([right.a.length, right.b.length], [2, 2]);
+            assert([...right.a, ...right.b].every((rate) => rate > 0));
+            assertEquals(
+              right.ratios,
+              right.a.map((rate, pair) => rate / right.b[pair]),
+            );
+            // The hello server's replies are not what a size server sends.
+            const wrong = await measurePaired(
+              { ...bare("echo"), expect: "echo" },
+              { ...bare("hello"), expect: "size" },
+              tools,
+              options,
+            );
+            assert(wrong.a.every((rate) => rate > 0));
+            assertEquals(wrong.b, [0, 0]);
+            assertEquals(await Array.fromAsync(Deno.readDir(tmp)), []);
+          } finally {
+            await Deno.remove(tmp, { recursive: true });
+          }
         },
       );
     } finally {
