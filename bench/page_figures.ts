@@ -367,6 +367,10 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     range(pairedOf(a, b)?.ratio, ratio);
   const pairSpreads = pairedRows.map((pair) => halfWidth(pair.ratio))
     .filter(Number.isFinite);
+  // The share of the shipped echo server's time that is our code: it runs at
+  // r × the speed of the floor, so the floor's work is r of its time.
+  const floorRatio = pairedOf("deno_shipped", "deno_bare_no_alloc")?.ratio;
+  const ourShare = Math.max(0, 1 - (floorRatio?.median ?? NaN));
 
   // The chart: bars to scale, the lowest-to-highest round as a thin line.
   const chartMax = Math.max(...echoRows.map((s) => s.replies_per_s.max));
@@ -427,6 +431,7 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     inTurn,
     inTurnRange,
     pairSpreads,
+    ourShare,
     groupNames: words.groupNames,
     labelOf: words.label,
     terminal: bench.terminal,
