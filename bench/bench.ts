@@ -340,9 +340,9 @@ const SERVERS: Server[] = [
 /**
  * The comparisons measured in pairs: the targets of the performance issue
  * (each shipped server against its bare loop, the shipped echo server and
- * the FFI study against the Python original), Deno's floor against
- * Python, the shipped echo server against that floor, the two loop studies against the shipped echo server, and that
- * server against itself: how far a ratio strays when nothing differs.
+ * the FFI study against the Python original); Deno's floor against Python;
+ * the shipped echo server against that floor, against itself (how far a
+ * ratio strays when nothing differs) and against the two loop studies.
  */
 const COMPARISONS: { a: string; b: string; target: number | null }[] = [
   { a: "deno_shipped", b: "python_print", target: 0.7 },
