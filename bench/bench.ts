@@ -36,7 +36,14 @@ import {
   removeCPrograms,
   type TerminalResult,
 } from "./c_tools.ts";
-import { halfWidth, range, ratio, sig, type Spread } from "./format.ts";
+import {
+  halfWidth,
+  loadCeiling,
+  range,
+  ratio,
+  sig,
+  type Spread,
+} from "./format.ts";
 import {
   countSyscalls,
   type Expect,
@@ -516,18 +523,11 @@ function findings(rows: Row[], paired: PairedRow[]): string[] {
   // The load generator's ceiling: the most replies it drove any server to.
   // Every server well below it was not held back by the load generator.
   if (rows.length > 1) {
-    const fastest = rows.reduce((a, b) =>
-      b.replies_per_s.max > a.replies_per_s.max ? b : a
-    );
-    const runnerUp = Math.max(
-      ...rows.filter((row) => row !== fastest).map((row) =>
-        row.replies_per_s.max
-      ),
-    );
+    const { fastest, runnerUp, limitedNone } = loadCeiling(rows);
     lines.push(
       `load generator: up to ${sig(fastest.replies_per_s.max)}/s ` +
         `(${fastest.label}); next best round ${sig(runnerUp)}/s ` +
-        (runnerUp < 0.9 * fastest.replies_per_s.max
+        (limitedNone
           ? "(the load generator limited no other server)"
           : "(WARNING: the load generator may limit the fastest servers)"),
     );

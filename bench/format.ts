@@ -1,7 +1,8 @@
 /**
  * How the benchmark shows a figure: with 2 or 3 significant digits, since
  * the figures move by more than that from run to run. Used by `bench.ts` for
- * its table and by the performance page, so both show the same text.
+ * its table and by the performance page, so both show the same text and
+ * reach the same verdict on the load generator.
  *
  * Plain TypeScript with no Deno API, so that the site's build can import it.
  *
@@ -79,4 +80,38 @@ export function range(
  */
 export function halfWidth(spread: Spread): number {
   return (spread.max - spread.min) / 2 / spread.median;
+}
+
+/**
+ * The load generator's ceiling: the server it drove to the most replies in
+ * a round, the best round of any other, and whether that stayed more than
+ * 10 % below, so that the load generator held back no other server.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { loadCeiling } from "./format.ts";
+ *
+ * const at = (max: number) => ({ replies_per_s: { median: max, min: max, max } });
+ * const { runnerUp, limitedNone } = loadCeiling([at(400_000), at(70_000)]);
+ * assertEquals([runnerUp, limitedNone], [70_000, true]);
+ * ```
+ *
+ * @param servers The servers of a run, each with its replies a second.
+ * @returns The fastest server, the next best round, and the verdict.
+ */
+export function loadCeiling<T extends { replies_per_s: Spread }>(
+  servers: T[],
+): { fastest: T; runnerUp: number; limitedNone: boolean } {
+  const fastest = servers.reduce((a, b) =>
+    b.replies_per_s.max > a.replies_per_s.max ? b : a
+  );
+  const runnerUp = Math.max(
+    ...servers.filter((s) => s !== fastest).map((s) => s.replies_per_s.max),
+  );
+  return {
+    fastest,
+    runnerUp,
+    limitedNone: runnerUp < 0.9 * fastest.replies_per_s.max,
+  };
 }

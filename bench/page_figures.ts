@@ -22,7 +22,7 @@
  * @module
  */
 
-import { halfWidth, range, ratio, sig } from "./format.ts";
+import { halfWidth, loadCeiling, range, ratio, sig } from "./format.ts";
 import type { Spread } from "./format.ts";
 
 /** One server's row of a benchmark run, as far as the page reads it. */
@@ -342,13 +342,9 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
   const syscallsOf = (id: string) => syscallRows.find((row) => row.id === id);
 
   // The load generator's ceiling: the most replies it drove any server to.
-  const fastest = servers.reduce((a, b) =>
-    b.replies_per_s.max > a.replies_per_s.max ? b : a
+  const { fastest, runnerUp, limitedNone: loadLimitedNone } = loadCeiling(
+    servers,
   );
-  const runnerUp = Math.max(
-    ...servers.filter((s) => s !== fastest).map((s) => s.replies_per_s.max),
-  );
-  const loadLimitedNone = runnerUp < 0.9 * fastest.replies_per_s.max;
 
   // The comparisons measured in turn, and how far their pairs moved.
   const pairedRows = (bench.paired ?? []).map((pair) => {
