@@ -42,6 +42,15 @@ const CYAN_CLOSE = encoder.encode("\x1b[39m");
 /** The fixed text of each call site, encoded once. */
 const encodedParts = new WeakMap<TemplateStringsArray, Uint8Array[]>();
 
+function partsOf(strings: TemplateStringsArray): Uint8Array[] {
+  let parts = encodedParts.get(strings);
+  if (parts === undefined) {
+    parts = strings.map((part) => encoder.encode(part));
+    encodedParts.set(strings, parts);
+  }
+  return parts;
+}
+
 /** A bounded, asynchronous, batched writer of lines. */
 class LineWriter {
   /** The lines waiting to be written. */
@@ -56,6 +65,8 @@ class LineWriter {
   #draining: Promise<void> | undefined;
   #lastWrite = -Infinity;
   #lastHost = "";
+  #lastStrings: TemplateStringsArray | undefined;
+  #lastParts: Uint8Array[] = [];
   #hostBytes = new Uint8Array();
   #stream: { write(bytes: Uint8Array): Promise<number> };
 
@@ -70,11 +81,13 @@ class LineWriter {
   }
 
   tagged(strings: TemplateStringsArray, values: LogValue[]): void {
-    let parts = encodedParts.get(strings);
-    if (parts === undefined) {
-      parts = strings.map((part) => encoder.encode(part));
-      encodedParts.set(strings, parts);
+    // A server logs from one call site over and over: its parts are kept at
+    // hand, and the map (a slower lookup) is asked only when the site changes.
+    if (strings !== this.#lastStrings) {
+      this.#lastParts = partsOf(strings);
+      this.#lastStrings = strings;
     }
+    const parts = this.#lastParts;
     this.#begin();
     for (let i = 0; i < values.length; i++) {
       this.#bytes(parts[i]);

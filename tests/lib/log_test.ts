@@ -45,6 +45,31 @@ await flushLog();`);
   );
 });
 
+Deno.test("log`…` keeps each call site's text apart when sites take turns", async () => {
+  const result = await runCode(`${IMPORT}
+const from = { transport: "udp", hostname: "127.0.0.1", port: 40000 };
+for (let i = 0; i < 3; i++) {
+  log\`Received from \${from}.\`;
+  log\`Dropped \${i}\`;
+}
+log\`Received from \${from}.\`;
+await flushLog();`);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(
+    result.stdout,
+    [
+      "Received from 127.0.0.1:40000.",
+      "Dropped 0",
+      "Received from 127.0.0.1:40000.",
+      "Dropped 1",
+      "Received from 127.0.0.1:40000.",
+      "Dropped 2",
+      "Received from 127.0.0.1:40000.",
+      "",
+    ].join("\n"),
+  );
+});
+
 Deno.test("log`…` shows an address in cyan when colour is on", async () => {
   const result = await runCode(
     `${IMPORT}
