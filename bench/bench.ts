@@ -72,6 +72,8 @@ const FFI_SMALL_BATCH = "8";
 const SYSCALL_DATAGRAMS = 20_000;
 /** Seconds of each slice of a paired comparison. */
 const PAIR_SECONDS = 0.5;
+/** Fresh starts of both servers that a comparison's pairs are spread over. */
+const PAIR_STARTS = 3;
 const TERMINAL_INTERVAL_MS = 10;
 
 /** One server under test. */
@@ -373,8 +375,12 @@ interface PairedRow {
   target: number | null;
   pairs: number;
   seconds: number;
+  /** How many fresh starts of both servers the pairs were spread over. */
+  starts: number;
   /** `a` over `b`, each pair's ratio: median, lowest, highest, and all. */
   ratio: Spread & { runs: number[] };
+  /** The median ratio of each start's pairs. */
+  by_start: number[];
   a_per_s: Spread;
   b_per_s: Spread;
 }
@@ -542,9 +548,10 @@ function findings(rows: Row[], paired: PairedRow[]): string[] {
     lines.push(
       `paired: ${labelOf(pair.a)} × ${labelOf(pair.b)}: ${
         ratio(pair.ratio.median)
-      } (${pair.pairs} pairs of ${pair.seconds} s: ${
+      } (${pair.pairs} pairs of ${pair.seconds} s in ${pair.starts} starts: ${
         range(pair.ratio, ratio)
-      }` + (target || ")"),
+      }; each start's median ${pair.by_start.map(ratio).join(", ")}` +
+        (target || ")"),
     );
   }
   const writers = rows.filter((row) => row.logs);
@@ -898,22 +905,36 @@ if (import.meta.main) {
       const commands = [a?.command(tools), b?.command(tools)];
       if (!a || !b || !commands[0] || !commands[1]) continue;
       console.error(
-        `bench: in turn, ${flags.pairs} pairs of ${PAIR_SECONDS} s: ` +
+        `bench: in turn, ${flags.pairs} pairs of ${PAIR_SECONDS} s ` +
+          `in ${Math.min(PAIR_STARTS, flags.pairs)} starts: ` +
           `${a.label} / ${b.label}`,
       );
       const runs: PairedRuns = await measurePaired(
         { id: a.id, command: commands[0], expect: a.family },
         { id: b.id, command: commands[1], expect: b.family },
         tools,
-        { tmp, pin, pairs: flags.pairs, seconds: PAIR_SECONDS },
+        {
+          tmp,
+          pin,
+          pairs: flags.pairs,
+          seconds: PAIR_SECONDS,
+          starts: PAIR_STARTS,
+        },
       );
+      const starts = Math.max(...runs.starts) + 1;
       paired.push({
         a: a.id,
         b: b.id,
         target: comparison.target,
         pairs: flags.pairs,
         seconds: PAIR_SECONDS,
+        starts,
         ratio: { ...spread(runs.ratios), runs: runs.ratios },
+        by_start: Array.from(
+          { length: starts },
+          (_, start) =>
+            median(runs.ratios.filter((_, i) => runs.starts[i] === start)),
+        ),
         a_per_s: spread(runs.a),
         b_per_s: spread(runs.b),
       });

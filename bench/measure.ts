@@ -282,6 +282,8 @@ export interface PairedRuns {
   b: number[];
   /** Each pair's `a` over its `b`. */
   ratios: number[];
+  /** Which start of the two servers each pair was measured in, from 0. */
+  starts: number[];
 }
 
 /**
@@ -289,18 +291,29 @@ export interface PairedRuns {
  * turn for `pairs` pairs of short slices: A then B, then B then A, and so
  * on. The machine's speed moves from second to second, but a pair's two
  * slices are measured within about a second of each other, so its ratio
- * holds where the absolute figures of the rounds move. Each server has one
- * slice of warm-up first, not counted.
+ * holds where the absolute figures of the rounds move.
+ *
+ * A ratio also moves from one start of the processes to the next (where the
+ * JIT and the allocator happen to put things), by more than between the
+ * pairs of one start: so the pairs are spread over `starts` fresh starts of
+ * both servers, which go up in turn A first, then B first. Each server has
+ * one slice of warm-up after each start, not counted.
  */
 export async function measurePaired(
   a: Contender,
   b: Contender,
   tools: Tools,
-  options: { tmp: string; pin: boolean; pairs: number; seconds: number },
+  options: {
+    tmp: string;
+    pin: boolean;
+    pairs: number;
+    seconds: number;
+    starts?: number;
+  },
 ): Promise<PairedRuns> {
   const cpu = options.pin ? 1 : undefined;
   const loadCpu = options.pin ? 0 : undefined;
-  const started: Running[] = [];
+  const starts = Math.max(1, Math.min(options.starts ?? 1, options.pairs));
   const slice = async (server: Running, expect: Expect) => {
     const result = await runLoad<ThroughputResult>(tools.c.load, [
       "throughput",
@@ -317,16 +330,38 @@ export async function measurePaired(
     ], loadCpu);
     return result.per_second;
   };
-  try {
-    for (const [index, side] of [a, b].entries()) {
-      const outFile = `${options.tmp}/paired-${index}-${side.id}.out`;
-      started.push(await startServer(side.command, outFile, cpu));
+  let started: Running[] = [];
+  const stopAll = async () => {
+    for (const server of started) {
+      await stopServer(server);
+      await Deno.remove(server.outFile).catch(() => {});
+      await Deno.remove(`${server.outFile}.err`).catch(() => {});
     }
-    const [serverA, serverB] = started;
-    await slice(serverA, a.expect);
-    await slice(serverB, b.expect);
-    const runs: PairedRuns = { a: [], b: [], ratios: [] };
+    started = [];
+  };
+  const startBoth = async (start: number) => {
+    const order = start % 2 === 0 ? [0, 1] : [1, 0];
+    const servers: Running[] = [];
+    for (const index of order) {
+      const side = [a, b][index];
+      const outFile = `${options.tmp}/paired-${index}-${side.id}.out`;
+      servers[index] = await startServer(side.command, outFile, cpu);
+      started.push(servers[index]);
+    }
+    await slice(servers[0], a.expect);
+    await slice(servers[1], b.expect);
+    return servers;
+  };
+  try {
+    const runs: PairedRuns = { a: [], b: [], ratios: [], starts: [] };
+    let servers: Running[] = [];
     for (let pair = 0; pair < options.pairs; pair++) {
+      const start = Math.floor(pair * starts / options.pairs);
+      if (pair === 0 || start !== runs.starts.at(-1)) {
+        await stopAll();
+        servers = await startBoth(start);
+      }
+      const [serverA, serverB] = servers;
       let rateA: number, rateB: number;
       if (pair % 2 === 0) {
         rateA = await slice(serverA, a.expect);
@@ -338,14 +373,11 @@ export async function measurePaired(
       runs.a.push(rateA);
       runs.b.push(rateB);
       runs.ratios.push(rateA / rateB);
+      runs.starts.push(start);
     }
     return runs;
   } finally {
-    for (const server of started) {
-      await stopServer(server);
-      await Deno.remove(server.outFile).catch(() => {});
-      await Deno.remove(`${server.outFile}.err`).catch(() => {});
-    }
+    await stopAll();
   }
 }
 // #endregion paired

@@ -63,8 +63,12 @@ export interface PairedResult {
   pairs: number;
   /** Seconds of each slice. */
   seconds: number;
+  /** Fresh starts of both servers the pairs were spread over (older runs: 1). */
+  starts?: number;
   /** `a`'s replies/s over `b`'s, pair by pair. */
   ratio: Spread;
+  /** The median ratio of each start's pairs (older runs: none). */
+  by_start?: number[];
 }
 
 /** A benchmark run (`bench/results/latest.json`), as far as the page reads it. */
@@ -363,6 +367,18 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     range(pairedOf(a, b)?.ratio, ratio);
   const pairSpreads = pairedRows.map((pair) => halfWidth(pair.ratio))
     .filter(Number.isFinite);
+  // How far a ratio moved from one start of the two servers to the next: the
+  // half-width of its starts' medians, for each comparison with two or more.
+  const startSpreads = pairedRows.flatMap((pair) => {
+    const medians = pair.by_start ?? [];
+    if (medians.length < 2) return [];
+    return [halfWidth({
+      median: pair.ratio.median,
+      min: Math.min(...medians),
+      max: Math.max(...medians),
+    })];
+  }).filter(Number.isFinite);
+  const pairStarts = pairedRows[0]?.starts ?? 1;
   // The share of the shipped echo server's time that is our code: it runs at
   // r × the speed of the floor, so the floor's work is r of its time.
   const floorRatio = pairedOf("deno_shipped", "deno_bare_no_alloc")?.ratio;
@@ -427,6 +443,8 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     inTurn,
     inTurnRange,
     pairSpreads,
+    startSpreads,
+    pairStarts,
     ourShare,
     groupNames: words.groupNames,
     labelOf: words.label,

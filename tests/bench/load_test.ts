@@ -270,13 +270,15 @@ Deno.test({
           const tools = { deno: Deno.execPath(), c: programs };
           const options = { tmp, pin: false, pairs: 2, seconds: 0.2 };
           try {
+            // Three pairs over two fresh starts of both servers.
             const right = await measurePaired(
               { ...bare("echo"), expect: "echo" },
               { ...bare("hello"), expect: "hello" },
               tools,
-              options,
+              { ...options, pairs: 3, starts: 2 },
             );
-            assertEquals([right.a.length, right.b.length], [2, 2]);
+            assertEquals([right.a.length, right.b.length], [3, 3]);
+            assertEquals(right.starts, [0, 0, 1]);
             assert([...right.a, ...right.b].every((rate) => rate > 0));
             assertEquals(
               right.ratios,
@@ -291,6 +293,7 @@ Deno.test({
             );
             assert(wrong.a.every((rate) => rate > 0));
             assertEquals(wrong.b, [0, 0]);
+            assertEquals(wrong.starts, [0, 0]);
             assertEquals(await Array.fromAsync(Deno.readDir(tmp)), []);
           } finally {
             await Deno.remove(tmp, { recursive: true });
