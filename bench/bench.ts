@@ -665,6 +665,7 @@ async function saveResults(results: Results): Promise<void> {
     paired: results.paired.map((pair) => ({
       ...pair,
       ratio: keepSpread(pair.ratio),
+      by_start: pair.by_start.map(keep),
       a_per_s: keepSpread(pair.a_per_s),
       b_per_s: keepSpread(pair.b_per_s),
     })),
