@@ -293,11 +293,11 @@ export interface PairedRuns {
  * slices are measured within about a second of each other, so its ratio
  * holds where the absolute figures of the rounds move.
  *
- * A ratio also moves from one start of the processes to the next (where the
- * JIT and the allocator happen to put things), by more than between the
- * pairs of one start: so the pairs are spread over `starts` fresh starts of
- * both servers, which go up in turn A first, then B first. Each server has
- * one slice of warm-up after each start, not counted.
+ * A ratio can also move from one start of the processes to the next (with
+ * where the JIT and the allocator happen to put things), which the pairs of
+ * a single start would not show: so the pairs are spread over `starts` fresh
+ * starts of both servers, which go up in turn A first, then B first. Each
+ * server has one slice of warm-up after each start, not counted.
  */
 export async function measurePaired(
   a: Contender,

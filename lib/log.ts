@@ -42,15 +42,6 @@ const CYAN_CLOSE = encoder.encode("\x1b[39m");
 /** The fixed text of each call site, encoded once. */
 const encodedParts = new WeakMap<TemplateStringsArray, Uint8Array[]>();
 
-function partsOf(strings: TemplateStringsArray): Uint8Array[] {
-  let parts = encodedParts.get(strings);
-  if (parts === undefined) {
-    parts = strings.map((part) => encoder.encode(part));
-    encodedParts.set(strings, parts);
-  }
-  return parts;
-}
-
 /** A bounded, asynchronous, batched writer of lines. */
 class LineWriter {
   /** The lines waiting to be written. */
@@ -84,8 +75,13 @@ class LineWriter {
     // A server logs from one call site over and over: its parts are kept at
     // hand, and the map (a slower lookup) is asked only when the site changes.
     if (strings !== this.#lastStrings) {
-      this.#lastParts = partsOf(strings);
+      let parts = encodedParts.get(strings);
+      if (parts === undefined) {
+        parts = strings.map((part) => encoder.encode(part));
+        encodedParts.set(strings, parts);
+      }
       this.#lastStrings = strings;
+      this.#lastParts = parts;
     }
     const parts = this.#lastParts;
     this.#begin();
