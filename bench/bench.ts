@@ -72,8 +72,11 @@ const FFI_SMALL_BATCH = "8";
 const SYSCALL_DATAGRAMS = 20_000;
 /** Seconds of each slice of a paired comparison. */
 const PAIR_SECONDS = 0.5;
-/** Fresh starts of both servers that a comparison's pairs are spread over. */
-const PAIR_STARTS = 3;
+/**
+ * Fresh starts of both servers that a comparison's pairs are spread over:
+ * with 10 pairs, each start gives one pair A then B and one B then A.
+ */
+const PAIR_STARTS = 5;
 const TERMINAL_INTERVAL_MS = 10;
 
 /** One server under test. */
