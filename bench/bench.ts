@@ -41,6 +41,7 @@ import {
   loadCeiling,
   range,
   ratio,
+  ratioAgainst,
   sig,
   type Spread,
 } from "./format.ts";
@@ -550,7 +551,7 @@ function findings(rows: Row[], paired: PairedRow[]): string[] {
         (pair.ratio.median >= pair.target ? "PASS" : "FAIL");
     lines.push(
       `paired: ${labelOf(pair.a)} × ${labelOf(pair.b)}: ${
-        ratio(pair.ratio.median)
+        ratioAgainst(pair.ratio.median, pair.target)
       } (${pair.pairs} pairs of ${pair.seconds} s in ${pair.starts} starts: ${
         range(pair.ratio, ratio)
       }; each start's median ${pair.by_start.map(ratio).join(", ")}` +

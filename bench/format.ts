@@ -58,6 +58,32 @@ export function ratio(value: number | null | undefined): string {
 }
 
 /**
+ * Shows a ratio held against its target: as {@linkcode ratio} does, except
+ * where two decimals would round a miss up to the target; then it shows three,
+ * cut rather than rounded, so that a missed target never reads as met.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { ratioAgainst } from "./format.ts";
+ *
+ * assertEquals(ratioAgainst(0.9962, 1), "0.996");
+ * assertEquals(ratioAgainst(1.004, 1), "1.00");
+ * ```
+ *
+ * @param value The ratio.
+ * @param target The least it should be, or null for none.
+ * @returns The text, or `n/a`.
+ */
+export function ratioAgainst(value: number, target: number | null): string {
+  const shown = ratio(value);
+  if (target === null || value >= target || shown !== ratio(target)) {
+    return shown;
+  }
+  return (Math.floor(value * 1000) / 1000).toFixed(3);
+}
+
+/**
  * Shows the lowest and highest value of a spread, `109,000–115,000`.
  *
  * @param spread The spread.
