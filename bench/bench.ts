@@ -909,9 +909,10 @@ if (import.meta.main) {
       const [a, b] = [chosen.get(comparison.a), chosen.get(comparison.b)];
       const commands = [a?.command(tools), b?.command(tools)];
       if (!a || !b || !commands[0] || !commands[1]) continue;
+      const starts = Math.min(PAIR_STARTS, flags.pairs);
       console.error(
         `bench: in turn, ${flags.pairs} pairs of ${PAIR_SECONDS} s ` +
-          `in ${Math.min(PAIR_STARTS, flags.pairs)} starts: ` +
+          `in ${starts} starts: ` +
           `${a.label} / ${b.label}`,
       );
       const runs: PairedRuns = await measurePaired(
@@ -923,10 +924,9 @@ if (import.meta.main) {
           pin,
           pairs: flags.pairs,
           seconds: PAIR_SECONDS,
-          starts: PAIR_STARTS,
+          starts,
         },
       );
-      const starts = Math.max(...runs.starts) + 1;
       paired.push({
         a: a.id,
         b: b.id,
