@@ -19,7 +19,7 @@
  * The machine's load average is read before, after every round, and at the
  * end.
  *
- * Run:  deno task bench [--rounds 5] [--seconds 2] [--pairs 10] [--quick] [--only ID,…] [--no-save]
+ * Run:  deno task bench [--rounds 5] [--seconds 2] [--pairs 30] [--quick] [--only ID,…] [--no-save]
  * Out:  the table on stdout, progress on stderr; bench/results/latest.json,
  *       which the performance page reads for every figure it shows
  *
@@ -74,10 +74,10 @@ const SYSCALL_DATAGRAMS = 20_000;
 /** Seconds of each slice of a paired comparison. */
 const PAIR_SECONDS = 0.5;
 /**
- * Fresh starts of both servers that a comparison's pairs are spread over:
- * with 10 pairs, each start gives one pair A then B and one B then A.
+ * Pairs per fresh start of both servers: each start gives one pair A then B
+ * and one B then A, so 10 pairs are spread over 5 starts and 30 over 15.
  */
-const PAIR_STARTS = 5;
+const PAIRS_PER_START = 2;
 const TERMINAL_INTERVAL_MS = 10;
 
 /** One server under test. */
@@ -731,7 +731,7 @@ async function saveResults(results: Results): Promise<void> {
 
 // #region flags
 const USAGE = "Usage: deno task bench [--rounds N (1-9, default 5)] " +
-  "[--seconds S (0.2-5, default 2)] [--pairs N (0-30, default 10)] " +
+  "[--seconds S (0.2-5, default 2)] [--pairs N (0-30, default 30)] " +
   "[--quick (1 round of 1 s, 3 pairs)] " +
   "[--only ID,ID… (no save)] [--no-save]";
 
@@ -785,7 +785,7 @@ function parseBenchFlags(): BenchFlags {
   if (!(seconds >= 0.2 && seconds <= 5)) {
     fail("--seconds must be a number from 0.2 to 5");
   }
-  const pairs = Number(args.pairs ?? (quick ? "3" : "10"));
+  const pairs = Number(args.pairs ?? (quick ? "3" : "30"));
   if (!(Number.isInteger(pairs) && pairs >= 0 && pairs <= 30)) {
     fail("--pairs must be a whole number from 0 to 30");
   }
@@ -909,7 +909,7 @@ if (import.meta.main) {
       const [a, b] = [chosen.get(comparison.a), chosen.get(comparison.b)];
       const commands = [a?.command(tools), b?.command(tools)];
       if (!a || !b || !commands[0] || !commands[1]) continue;
-      const starts = Math.min(PAIR_STARTS, flags.pairs);
+      const starts = Math.ceil(flags.pairs / PAIRS_PER_START);
       console.error(
         `bench: in turn, ${flags.pairs} pairs of ${PAIR_SECONDS} s ` +
           `in ${starts} starts: ` +

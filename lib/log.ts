@@ -8,8 +8,11 @@
  * when the log is idle (a person at a terminal sees each line as it
  * happens); when the last write was less than 5 ms ago, the lines gather
  * until those 5 ms are up, so a busy server writes once per batch, not per
- * datagram. When the buffer is full, lines are dropped and counted, and
- * a line such as `… 1,234 log lines dropped` follows once the log drains.
+ * datagram. Once a batch has held more than one line, the log is busy and
+ * the lines gather for 20 ms: each write costs the server time whatever it
+ * holds, so fewer, larger writes leave more for answering. When the buffer
+ * is full, lines are dropped and counted, and a line such as
+ * `… 1,234 log lines dropped` follows once the log drains.
  *
  * A tagged line, ``log`Message[${from}] - ${data}` ``, is built straight into
  * that buffer: its fixed text encoded once per call site, plain ASCII bytes
@@ -26,6 +29,9 @@ export const MAX_QUEUED_BYTES = 1 << 20;
 
 /** How soon after a write the next one waits for more lines to gather. */
 const GATHER_MS = 5;
+
+/** The same, once a batch has held more than one line: the log is busy. */
+const BUSY_GATHER_MS = 20;
 
 /** Room kept for the line that counts dropped lines. */
 const SUMMARY_ROOM = 64;
@@ -55,6 +61,7 @@ class LineWriter {
   #dropped = 0;
   #draining: Promise<void> | undefined;
   #lastWrite = -Infinity;
+  #busy = false;
   #lastHost = "";
   #lastStrings: TemplateStringsArray | undefined;
   #lastParts: Uint8Array[] = [];
@@ -183,10 +190,12 @@ class LineWriter {
   async #drain(): Promise<void> {
     try {
       while (this.#length > 0) {
-        // Busy: let lines gather until GATHER_MS after the last write, so a
-        // server writes once per batch rather than once per datagram. Idle:
-        // write at once, so a person sees each line as it happens.
-        const wait = GATHER_MS - (performance.now() - this.#lastWrite);
+        // Soon after a write: let lines gather until GATHER_MS after it (or
+        // BUSY_GATHER_MS once batches hold several lines), so a server writes
+        // once per batch rather than once per datagram. Idle: write at once,
+        // so a person sees each line as it happens.
+        const gather = this.#busy ? BUSY_GATHER_MS : GATHER_MS;
+        const wait = gather - (performance.now() - this.#lastWrite);
         if (wait > 0) await new Promise((done) => setTimeout(done, wait));
         // The two buffers swap: lines go on gathering while a batch is
         // written, and nothing is allocated however long the log runs.
@@ -195,6 +204,7 @@ class LineWriter {
         this.#pending = this.#writing;
         this.#writing = batch;
         this.#length = 0;
+        this.#busy = batch.indexOf(NEWLINE) < length - 1;
         for (let done = 0; done < length;) {
           done += await this.#stream.write(batch.subarray(done, length));
         }
