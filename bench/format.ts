@@ -109,6 +109,36 @@ export function halfWidth(spread: Spread): number {
 }
 
 /**
+ * How far the middle half of `values` reaches either side of `median`, as a
+ * share of it: half the distance between the lower and the upper quartile
+ * (interpolated between the two nearest values), over the median. Unlike
+ * {@linkcode halfWidth}, it does not widen as more values are taken, so 30
+ * pairs and 5 rounds can be set side by side.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { middleHalfWidth } from "./format.ts";
+ *
+ * // Quartiles 0.75 and 1.25 around a median of 1: ±25 %, whatever the 4.
+ * assertEquals(middleHalfWidth([4, 0.5, 1, 1.25, 0.75], 1), 0.25);
+ * ```
+ *
+ * @param values The values, in any order.
+ * @param median Their median.
+ * @returns The half-width, such as 0.03 for ±3 %; NaN with no values.
+ */
+export function middleHalfWidth(values: number[], median: number): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const quartile = (share: number) => {
+    const at = (sorted.length - 1) * share;
+    const below = sorted[Math.floor(at)];
+    return below + (sorted[Math.ceil(at)] - below) * (at - Math.floor(at));
+  };
+  return (quartile(0.75) - quartile(0.25)) / 2 / median;
+}
+
+/**
  * The load generator's ceiling: the server it drove to the most replies in
  * a round, the best round of any other, and whether that stayed more than
  * 10 % below, so that the load generator held back no other server.

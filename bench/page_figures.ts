@@ -22,7 +22,14 @@
  * @module
  */
 
-import { halfWidth, loadCeiling, range, ratio, sig } from "./format.ts";
+import {
+  halfWidth,
+  loadCeiling,
+  middleHalfWidth,
+  range,
+  ratio,
+  sig,
+} from "./format.ts";
 import type { Spread } from "./format.ts";
 
 /** One server's row of a benchmark run, as far as the page reads it. */
@@ -37,8 +44,8 @@ export interface ServerResult {
   family: string;
   /** The id of the bare loop it is compared with, if any. */
   bare: string | null;
-  /** Replies a second over the rounds. */
-  replies_per_s: Spread;
+  /** Replies a second over the rounds, and in each round. */
+  replies_per_s: Spread & { runs: number[] };
   /** Replies a second as a share of the Python original's. */
   ratio_to_python_print: Spread | null;
   /** Replies a second as a share of its bare loop's. */
@@ -66,7 +73,7 @@ export interface PairedResult {
   /** Fresh starts of both servers the pairs were spread over (older runs: 1). */
   starts?: number;
   /** `a`'s replies/s over `b`'s, pair by pair. */
-  ratio: Spread;
+  ratio: Spread & { runs: number[] };
   /** The median ratio of each start's pairs (older runs: none). */
   by_start?: number[];
 }
@@ -365,18 +372,29 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
   const inTurn = (a: string, b: string) => ratio(pairedOf(a, b)?.ratio.median);
   const inTurnRange = (a: string, b: string) =>
     range(pairedOf(a, b)?.ratio, ratio);
-  const pairSpreads = pairedRows.map((pair) => halfWidth(pair.ratio))
+  // How far a comparison's pairs moved: the middle half of them, which does
+  // not widen as more pairs are taken (the lowest and highest are in the
+  // table), set beside the middle half of the rounds' ratios to Python.
+  const pairSpreads = pairedRows
+    .map((pair) => middleHalfWidth(pair.ratio.runs, pair.ratio.median))
+    .filter(Number.isFinite);
+  const python = byId.python_print?.replies_per_s.runs ?? [];
+  const roundRatioSpreads = servers
+    .filter((s) => s.ratio_to_python_print && s.id !== "python_print")
+    .filter((s) => s.replies_per_s.runs.length === python.length)
+    .map((s) =>
+      middleHalfWidth(
+        s.replies_per_s.runs.map((rate, round) => rate / python[round]),
+        s.ratio_to_python_print!.median,
+      )
+    )
     .filter(Number.isFinite);
   // How far a ratio moved from one start of the two servers to the next: the
-  // half-width of its starts' medians, for each comparison with two or more.
+  // middle half of its starts' medians, for each comparison with two or more.
   const startSpreads = pairedRows.flatMap((pair) => {
     const medians = pair.by_start ?? [];
     if (medians.length < 2) return [];
-    return [halfWidth({
-      median: pair.ratio.median,
-      min: Math.min(...medians),
-      max: Math.max(...medians),
-    })];
+    return [middleHalfWidth(medians, pair.ratio.median)];
   }).filter(Number.isFinite);
   const pairStarts = pairedRows[0]?.starts ?? 1;
   // The share of the shipped echo server's time that is our code: it runs at
@@ -443,6 +461,7 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     inTurn,
     inTurnRange,
     pairSpreads,
+    roundRatioSpreads,
     startSpreads,
     pairStarts,
     ourShare,
