@@ -9,16 +9,9 @@
 // The client's socket is made by the same call as a server's, on port 0: the
 // system picks a free port. RFC 868 asks for an empty datagram.
 const port = Number(Deno.args[0] ?? 12345);
-const conn = Deno.listenDatagram({
-  transport: "udp",
-  hostname: "127.0.0.1",
-  port: 0,
-});
-await conn.send(new Uint8Array(), {
-  transport: "udp",
-  hostname: "127.0.0.1",
-  port,
-});
+const server = { transport: "udp" as const, hostname: "127.0.0.1", port };
+const conn = Deno.listenDatagram({ ...server, port: 0 });
+await conn.send(new Uint8Array(), server);
 
 // UDP may lose the request or the reply, and then no reply ever comes: a
 // timer ends the program with a clear line if none has come within 5 s.
@@ -37,7 +30,8 @@ if (reply.length !== 4) {
 }
 
 // The 4 bytes count seconds since 1900, modulo 2^32: the count wraps to 0 in
-// 2036. A count below 2^31 (1968, taken as it is) comes after the wrap.
+// 2036. A count below 2^31 would be before 1968: read it as after the wrap,
+// so every date from 1968 to 2104 comes out right.
 let seconds = new DataView(reply.buffer, reply.byteOffset).getUint32(0);
 if (seconds < 2 ** 31) seconds += 2 ** 32;
 const date = new Date((seconds - 2_208_988_800) * 1000);
