@@ -20,12 +20,14 @@ import {
   encode,
   exchange,
   loopbackSocket,
+  type RunningScript,
   runScript,
   type ScriptResult,
   sleep,
   startScript,
   within,
 } from "../_helpers.ts";
+import { CONVERSATIONS, converse, type Listening } from "./_minimal.ts";
 
 /** A minimal file's name for the helpers, which run it with no deno.json. */
 const minimal = (name: string) => `minimal/${name}`;
@@ -110,7 +112,7 @@ async function timed(
  * since a server may log after it answers), once it is stopped.
  */
 async function logLines(
-  server: Awaited<ReturnType<typeof startScript>>,
+  server: RunningScript,
   count: number,
 ): Promise<string[]> {
   await within(
@@ -124,8 +126,15 @@ async function logLines(
   return stdout.trimEnd().split("\n").slice(1);
 }
 
-const CTIME =
-  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\n$/;
+/** A started server, as converse() takes it. */
+function listening(server: RunningScript): Listening {
+  return { port: server.address.port, waitForLine: server.waitForLine };
+}
+
+/** What a client reads on stdin, as bytes, if anything. */
+function encodeInput(stdin?: string): Uint8Array | undefined {
+  return stdin === undefined ? undefined : encode(stdin);
+}
 
 // ---------------------------------------------------------------- servers
 
@@ -149,65 +158,23 @@ Deno.test("minimal servers bind 127.0.0.1 (the broadcast listener 0.0.0.0) and n
 });
 
 Deno.test("every minimal file's port defaults to its original's", async (t) => {
-  // These bind the originals' fixed ports, one pair at a time: a test that
-  // fails here with "in use" means another program holds that port.
-  await t.step("echo 8888", async () => {
-    await using server = await startScript(minimal("echo_server"));
-    assertEquals(server.address.port, 8888);
-    const client = await runScript(minimal("echo_client"), [], {
-      stdin: encode("hi\n"),
-    });
-    assertEquals(client.stdout, "Server reply : OK...hi\n", client.stderr);
-  });
-  await t.step("hello 9999, with the original's three names", async () => {
-    await using server = await startScript(minimal("hello_server"));
-    assertEquals(server.address.port, 9999);
-    const client = await runScript(minimal("hello_client"));
-    assertEquals(
-      client.stdout,
-      "Hello, Michael!\nHello, Tracy!\nHello, Sarah!\n",
-      client.stderr,
+  // These bind the originals' fixed ports, one conversation at a time: a
+  // failure that says "in use" means another program holds that port.
+  for (const talk of CONVERSATIONS) {
+    await t.step(
+      `${talk.client} and ${talk.server} on ${talk.port}`,
+      async () => {
+        await using server = await startScript(minimal(talk.server));
+        assertEquals(server.address.port, talk.port);
+        await converse(
+          talk,
+          listening(server),
+          (_port, stdin) =>
+            runScript(minimal(talk.client), [], { stdin: encodeInput(stdin) }),
+        );
+      },
     );
-  });
-  await t.step("time 12345", async () => {
-    await using server = await startScript(minimal("time_server"));
-    assertEquals(server.address.port, 12345);
-    const client = await runScript(minimal("time_client"));
-    assertMatch(client.stdout, CTIME, client.stderr);
-  });
-  await t.step(
-    "size and improved client 6666, sending hello world!",
-    async () => {
-      await using server = await startScript(minimal("size_server"));
-      assertEquals(server.address.port, 6666);
-      const client = await runScript(minimal("size_client"));
-      assertEquals(
-        client.stdout,
-        "Sent to server: hello world!\nThe Server reply: Your data was 12 bytes\n",
-        client.stderr,
-      );
-      const improved = await runScript(minimal("improved_client"));
-      assertStringIncludes(
-        improved.stdout,
-        "The Server reply: Your data was 12 bytes\n",
-        improved.stderr,
-      );
-    },
-  );
-  await t.step("broadcast 6666, sending Broadcast message", async () => {
-    await using listener = await startScript(minimal("broadcast_listener"));
-    assertEquals(listener.address.port, 6666);
-    const sender = await runScript(minimal("broadcast_sender"));
-    assertEquals(
-      sender.stdout,
-      `Sent "Broadcast message" to 127.255.255.255:6666\n`,
-      sender.stderr,
-    );
-    assertMatch(
-      await listener.waitForLine(/says/),
-      /^The client at 127\.0\.0\.1:\d+ says: Broadcast message$/,
-    );
-  });
+  }
 });
 
 // ------------------------------------------------------------------- echo
@@ -576,108 +543,25 @@ Deno.test("minimal broadcast_listener escapes control and bidi characters", asyn
 // ------------------------------------------------- minimal and full, paired
 
 Deno.test("a minimal client works against the full server, and a full client against the minimal one", async (t) => {
-  for (
-    const [server, client] of [
-      ["full", "minimal"],
-      ["minimal", "full"],
-    ] as const
-  ) {
-    const serverName = (name: string) =>
-      server === "minimal" ? minimal(name) : name;
-    const serverArgs = server === "minimal" ? ["0"] : ["--port", "0"];
-    const clientName = (name: string) =>
-      client === "minimal" ? minimal(name) : name;
-    const clientArgs = (port: number, ...rest: string[]) =>
-      client === "minimal" ? [String(port), ...rest] : [
-        "--port",
-        String(port),
-        ...(rest.length ? ["--message", rest.join(" ")] : []),
-      ];
-    const ok = (result: ScriptResult) =>
-      assertEquals(result.code, 0, result.stderr);
-
-    await t.step(`echo: ${client} client, ${server} server`, async () => {
-      await using s = await startScript(serverName("echo_server"), serverArgs);
-      const c = await runScript(
-        clientName("echo_client"),
-        clientArgs(s.address.port),
-        {
-          stdin: encode("hello\nhow are you\n"),
-        },
-      );
-      ok(c);
-      assertEquals(
-        c.stdout,
-        "Server reply : OK...hello\nServer reply : OK...how are you\n",
-      );
-    });
-
-    await t.step(`hello: ${client} client, ${server} server`, async () => {
-      await using s = await startScript(serverName("hello_server"), serverArgs);
-      const c = await runScript(
-        clientName("hello_client"),
-        clientArgs(s.address.port),
-      );
-      ok(c);
-      assertEquals(c.stdout, "Hello, Michael!\nHello, Tracy!\nHello, Sarah!\n");
-    });
-
-    await t.step(`time: ${client} client, ${server} server`, async () => {
-      await using s = await startScript(serverName("time_server"), serverArgs);
-      const c = await runScript(
-        clientName("time_client"),
-        clientArgs(s.address.port),
-      );
-      ok(c);
-      assertMatch(c.stdout, CTIME);
-      const printed = Date.parse(c.stdout.replace(/^\w+ /, "") + " UTC");
-      assertLess(Math.abs(printed - Date.now()), 60_000, c.stdout);
-    });
-
-    await t.step(
-      `size: ${client} size and improved clients, ${server} server`,
-      async () => {
-        await using s = await startScript(
-          serverName("size_server"),
-          serverArgs,
+  for (const minimalSide of ["client", "server"]) {
+    for (const talk of CONVERSATIONS) {
+      const [client, server] = minimalSide === "client"
+        ? [minimal(talk.client), talk.server]
+        : [talk.client, minimal(talk.server)];
+      await t.step(`${client} with ${server}`, async () => {
+        await using running = await startScript(
+          server,
+          minimalSide === "server" ? ["0"] : ["--port", "0"],
         );
-        const c = await runScript(
-          clientName("size_client"),
-          clientArgs(s.address.port, "déjà vu"),
-        );
-        ok(c);
-        assertEquals(
-          c.stdout,
-          "Sent to server: déjà vu\nThe Server reply: Your data was 9 bytes\n",
-        );
-        const i = await runScript(
-          clientName("improved_client"),
-          clientArgs(s.address.port, "déjà vu"),
-        );
-        ok(i);
-        assertMatch(
-          i.stdout,
-          /^Attempt 1: .*\nThe Server reply: Your data was 9 bytes\n$/,
-        );
-      },
-    );
-
-    await t.step(
-      `broadcast: ${client} sender, ${server} listener`,
-      async () => {
-        await using s = await startScript(
-          serverName("broadcast_listener"),
-          serverArgs,
-        );
-        const args = clientArgs(s.address.port, "lights out");
-        const c = await runScript(clientName("broadcast_sender"), args);
-        ok(c);
-        assertMatch(c.stdout, /^Sent "lights out" to 127\.255\.255\.255:\d+/);
-        assertMatch(
-          await s.waitForLine(/says/),
-          /^The client at 127\.0\.0\.1:\d+ says: lights out$/,
-        );
-      },
-    );
+        await converse(talk, listening(running), (port, stdin) =>
+          runScript(
+            client,
+            minimalSide === "client"
+              ? [String(port)]
+              : ["--port", String(port)],
+            { stdin: encodeInput(stdin) },
+          ));
+      });
+    }
   }
 });

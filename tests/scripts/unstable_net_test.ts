@@ -12,17 +12,21 @@ const names = [...Deno.readDirSync(`${ROOT}scripts`)]
   .map((entry) => entry.name.slice(0, -3))
   .sort();
 
+// deno.json turns the flag on, so the scripts run without it: its import map
+// alone, and the node_modules already installed.
+const RUN_WITHOUT_CONFIG = [
+  "run",
+  "--no-config",
+  "--import-map",
+  "deno.json",
+  "--node-modules-dir=manual",
+  "-N",
+];
+
 for (const name of names) {
   Deno.test(`${name} without --unstable-net names the flag in one line and exits 1`, async () => {
-    // deno.json turns the flag on, so run without it: its import map alone,
-    // and the node_modules already installed.
     const { code, stdout, stderr } = await runProcess(Deno.execPath(), [
-      "run",
-      "--no-config",
-      "--import-map",
-      "deno.json",
-      "--node-modules-dir=manual",
-      "-N",
+      ...RUN_WITHOUT_CONFIG,
       `scripts/${name}.ts`,
     ]);
     assertEquals(decode(stdout), "");
@@ -37,12 +41,7 @@ for (const name of names) {
 
 Deno.test("with --unstable-net and the same import map, a script runs", async () => {
   await using server = startProcess(Deno.execPath(), [
-    "run",
-    "--no-config",
-    "--import-map",
-    "deno.json",
-    "--node-modules-dir=manual",
-    "-N",
+    ...RUN_WITHOUT_CONFIG,
     "--unstable-net",
     "scripts/echo_server.ts",
     "--port",
