@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "jsr:@std/cli@^1/parse-args";
 import { setColorEnabled } from "jsr:@std/fmt@^1/colors";
+import { quoted, safeString } from "./text.ts";
 
 /**
  * What a script accepts. `string`, `boolean` and `default` are passed to
@@ -113,11 +114,12 @@ export function parseCommand<const S extends string, const B extends string>(
   addEventListener("unhandledrejection", (event) => {
     if (!(event.reason instanceof Error)) return;
     event.preventDefault();
-    const reason = event.reason;
-    if (reason instanceof Deno.errors.NotCapable) {
-      fail(`no permission: ${reason.message}; run with -N (--allow-net)`);
+    // Deno's message may quote what the user typed: shown made safe.
+    const reason = safeString(event.reason.message);
+    if (event.reason instanceof Deno.errors.NotCapable) {
+      fail(`no permission: ${reason}; run with -N (--allow-net)`);
     }
-    fail(reason.message);
+    fail(reason);
   });
   const end = args.includes("--") ? args.indexOf("--") : args.length;
   if (args.slice(0, end).some((arg) => arg === "--help" || arg === "-h")) {
@@ -137,7 +139,9 @@ export function parseCommand<const S extends string, const B extends string>(
     boolean: command.boolean ?? [],
     collect: command.string, // a flag given twice shows up as two values
     unknown: (arg: string) =>
-      arg.startsWith("-") ? usage(`unknown flag ${arg.split("=")[0]}`) : true,
+      arg.startsWith("-")
+        ? usage(`unknown flag ${safeString(arg.split("=")[0])}`)
+        : true,
   });
   const flags: Record<string, unknown> = { _: parsed._.map(String) };
   for (const name of command.string) {
@@ -147,7 +151,7 @@ export function parseCommand<const S extends string, const B extends string>(
   }
   for (const name of command.boolean ?? []) flags[name] = parsed[name] === true;
   if (!command.positionals && parsed._.length > 0) {
-    usage(`unexpected argument ${JSON.stringify(String(parsed._[0]))}`);
+    usage(`unexpected argument ${quoted(String(parsed._[0]))}`);
   }
   return flags as Flags<S, B>;
 }
@@ -195,7 +199,7 @@ export function parsePort(text: string, flag = "port", min = 0): number {
   if (!(port >= min && port <= 65535)) {
     usage(
       `--${flag} must be a whole number from ${min} to 65535, not ${
-        JSON.stringify(text)
+        quoted(text)
       }`,
     );
   }
@@ -235,7 +239,7 @@ export function parseNumber(
       ? `from ${low} to ${range.max}`
       : `above ${low} and at most ${range.max}`;
     usage(
-      `--${flag} must be ${kind} ${bounds}, not ${JSON.stringify(text)}`,
+      `--${flag} must be ${kind} ${bounds}, not ${quoted(text)}`,
     );
   }
   return value;

@@ -25,7 +25,7 @@ import {
   isFrom,
   resolveServer,
 } from "../lib/net.ts";
-import { safeText } from "../lib/text.ts";
+import { safeString, safeText } from "../lib/text.ts";
 
 // #region flags
 const flags = parseCommand({
@@ -93,8 +93,9 @@ async function receiveBefore(deadline: number) {
 // #endregion wait
 
 // #region send
-// Say what is sent, send it once, and wait once, up to --timeout.
-console.log(`Sent to server: ${flags.message}`);
+// Say what is sent (your text, made safe to print like a reply), send it
+// once, and wait once, up to --timeout.
+console.log(`Sent to server: ${safeString(flags.message)}`);
 await conn.send(message, server);
 // The one reply that answers: from the server, giving this message's size.
 const expected = `Your data was ${message.length} bytes`;

@@ -67,12 +67,26 @@ Deno.test("parseCommand() refuses misuse with one line and exit 2", async (t) =>
     [["--colour"], "unknown flag --colour"],
     [["--colour=red"], "unknown flag --colour"],
     [["-x"], "unknown flag -x"],
+    // The user's own text is shown made safe, like text from the network.
+    [["--\u202eroot\x1b[2J=1"], "unknown flag --\\u202eroot\\x1b[2J"],
+    [
+      ["--port", "8\u2066"],
+      '--port must be a whole number from 0 to 65535, not "8\\u2066"',
+    ],
+    [
+      ["--timeout", "\u0085"],
+      '--timeout must be a number above 0 and at most 86400, not "\\u0085"',
+    ],
     [["--port", "1", "--port", "2"], "--port is given 2 times"],
     [["--port"], "--port needs a value"],
   ];
   for (const [args, message] of cases) {
     await t.step(args.join(" "), async () => {
-      const { code, stdout, stderr } = await runDemo(args);
+      const { code, stdout, stderr } = await runDemo(
+        args,
+        `parsePort(flags.port);
+parseNumber(flags.timeout, "timeout", { above: 0, max: 86_400 });`,
+      );
       assertEquals(code, 2);
       assertEquals(stdout, "");
       assertEquals(
@@ -202,6 +216,20 @@ fail("no reply from 127.0.0.1:8888");`,
 throw new Error("it broke");`,
       );
       assertEquals([result.code, result.stderr], [1, "demo: it broke\n"]);
+    },
+  );
+  await t.step(
+    "an uncaught error's message is made safe: it may quote the user",
+    async () => {
+      const result = await runDemo(
+        [],
+        `await Promise.resolve();
+throw new Error("no such host \\u202eevil\\n\\x1b[2J");`,
+      );
+      assertEquals([result.code, result.stderr], [
+        1,
+        "demo: no such host \\u202eevil\\n\\x1b[2J\n",
+      ]);
     },
   );
   await t.step("a refused permission says to run with -N", async () => {
