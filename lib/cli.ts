@@ -77,8 +77,72 @@ export function usage(message: string): never {
  * @param code The exit code, 1 by default.
  */
 export function fail(message: string, code = 1): never {
+  reportIgnoredNow();
   console.error(`${current.name}: ${message}`);
   Deno.exit(code);
+}
+
+/** The least time between two lines of {@linkcode reportIgnored}. */
+export const IGNORED_REPORT_MS = 1_000;
+
+let ignoredSinceReport = 0;
+let lastIgnored = "";
+let lastReportAt = -Infinity;
+let ignoredTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Says on stderr that a client ignored a datagram, and why, without letting
+ * a flood of them flood the terminal: at most one line a second. The first
+ * is named at once; those that come within the next second are counted, and
+ * then one line names the last of them with the count. A count still owed
+ * when the program ends comes before its last line.
+ *
+ * @example
+ * ```ts ignore
+ * import { reportIgnored } from "./cli.ts";
+ *
+ * reportIgnored("10 bytes from 127.0.0.1:5353: not the server");
+ * // stderr: ignored 10 bytes from 127.0.0.1:5353: not the server
+ * ```
+ *
+ * @param what What came and why it was ignored, made safe to print.
+ */
+export function reportIgnored(what: string): void {
+  const now = Date.now();
+  if (ignoredTimer === undefined && now - lastReportAt >= IGNORED_REPORT_MS) {
+    console.error(`ignored ${what}`);
+    lastReportAt = now;
+    return;
+  }
+  ignoredSinceReport++;
+  lastIgnored = what;
+  if (ignoredTimer === undefined) {
+    // The line is due a second after the last; the program need not wait
+    // for it, since it is printed as the program ends if it comes to that.
+    ignoredTimer = setTimeout(
+      reportIgnoredNow,
+      lastReportAt + IGNORED_REPORT_MS - now,
+    );
+    Deno.unrefTimer(ignoredTimer);
+    addEventListener("unload", reportIgnoredNow);
+  }
+}
+
+/** Prints the count {@linkcode reportIgnored} owes, if it owes one. */
+function reportIgnoredNow(): void {
+  if (ignoredTimer === undefined) return;
+  clearTimeout(ignoredTimer);
+  removeEventListener("unload", reportIgnoredNow);
+  ignoredTimer = undefined;
+  const count = ignoredSinceReport;
+  ignoredSinceReport = 0;
+  lastReportAt = Date.now();
+  console.error(
+    count === 1
+      ? `ignored ${lastIgnored}`
+      : `ignored ${count.toLocaleString("en-US")} more datagrams; ` +
+        `the last: ${lastIgnored}`,
+  );
 }
 
 /**

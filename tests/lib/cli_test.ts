@@ -1,4 +1,4 @@
-import { assertEquals, assertStringIncludes } from "jsr:@std/assert@^1";
+import { assert, assertEquals, assertStringIncludes } from "jsr:@std/assert@^1";
 import { libUrl, runCode } from "./_subprocess.ts";
 
 /** A script with every kind of flag, run in its own process with `args`. */
@@ -258,4 +258,80 @@ Deno.kill(Deno.pid, "${signal}");`,
       assertEquals([result.code, result.stdout], [0, "stopping\n"]);
     });
   }
+});
+
+Deno.test("reportIgnored() prints at most one line a second, with a count", async (t) => {
+  await t.step("one datagram: named at once", async () => {
+    const result = await runDemo(
+      [],
+      `import { reportIgnored } from "${libUrl("cli.ts")}";
+reportIgnored("10 bytes from 127.0.0.1:9: not the server");`,
+    );
+    assertEquals(
+      result.stderr,
+      "ignored 10 bytes from 127.0.0.1:9: not the server\n",
+    );
+  });
+  await t.step(
+    "a flood of 2.5 s: one line a second, every datagram counted",
+    async () => {
+      const result = await runDemo(
+        [],
+        `import { reportIgnored } from "${libUrl("cli.ts")}";
+const end = Date.now() + 2_500;
+let sent = 0;
+while (Date.now() < end) {
+  reportIgnored(\`datagram \${++sent}\`);
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
+console.log(sent);`,
+      );
+      assertEquals(result.code, 0, result.stderr);
+      const sent = Number(result.stdout);
+      const lines = result.stderr.trimEnd().split("\n");
+      // At 0, 1 and 2 s, and the count still owed as the program ends: four
+      // at most (three if a busy machine held a timer past the end).
+      assert(lines.length >= 3 && lines.length <= 4, result.stderr);
+      assertEquals(lines[0], "ignored datagram 1");
+      let counted = 1;
+      for (const line of lines.slice(1)) {
+        const match =
+          /^ignored ([\d,]+) more datagrams; the last: datagram (\d+)$/
+            .exec(line);
+        assert(match, line);
+        counted += Number(match[1].replaceAll(",", ""));
+        assertEquals(Number(match[2]), counted);
+      }
+      assertEquals(counted, sent);
+    },
+  );
+  await t.step("the count owed comes before fail()'s line", async () => {
+    const result = await runDemo(
+      [],
+      `import { fail, reportIgnored } from "${libUrl("cli.ts")}";
+for (const n of [1, 2, 3]) reportIgnored(\`datagram \${n}\`);
+fail("no reply");`,
+    );
+    assertEquals([result.code, result.stderr], [
+      1,
+      "ignored datagram 1\n" +
+      "ignored 2 more datagrams; the last: datagram 3\n" +
+      "demo: no reply\n",
+    ]);
+  });
+  await t.step(
+    "one more within the second: named as it is, at the end",
+    async () => {
+      const result = await runDemo(
+        [],
+        `import { reportIgnored } from "${libUrl("cli.ts")}";
+reportIgnored("datagram 1");
+reportIgnored("datagram 2");`,
+      );
+      assertEquals([result.code, result.stderr], [
+        0,
+        "ignored datagram 1\nignored datagram 2\n",
+      ]);
+    },
+  );
 });
