@@ -8,8 +8,9 @@
 export interface ReadLinesOptions {
   /**
    * The longest line to keep, in bytes. A longer line is yielded cut to
-   * `maxBytes + 1` bytes, so the caller can tell it was too long; the rest
-   * of it is read up to its end and dropped, never kept. No limit by default.
+   * `maxBytes + 1` bytes, so the caller can tell it was too long, as soon as
+   * that is known (before the line ends); the rest of it is skipped up to
+   * its end, never kept. No limit by default.
    */
   maxBytes?: number;
 }
@@ -53,48 +54,51 @@ export async function* readLines(
   options: ReadLinesOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const limit = options.maxBytes ?? Infinity;
-  // The line so far: the pieces of chunks it is kept in (joined once, when
-  // it ends), how many bytes they hold, and how long the line really is.
+  // The line so far, as the pieces of chunks it came in, joined once when it
+  // ends. Two bytes past the limit are enough to know a line is too long
+  // (one could be the CR of a CRLF); once known, the rest is skipped.
   let pieces: Uint8Array[] = [];
-  let kept = 0;
   let length = 0;
-  let lastByte = -1;
-  function add(piece: Uint8Array): void {
-    if (piece.length === 0) return;
-    length += piece.length;
-    lastByte = piece[piece.length - 1];
-    const room = limit + 1 - kept;
-    if (room <= 0) return;
-    const part = piece.length > room ? piece.subarray(0, room) : piece;
-    pieces.push(part);
-    kept += part.length;
-  }
-  function takeLine(): Uint8Array {
-    const joined = pieces.length === 1 ? pieces[0] : new Uint8Array(kept);
+  let skipping = false;
+  function take(): Uint8Array {
+    const line = pieces.length === 1 ? pieces[0] : new Uint8Array(length);
     if (pieces.length > 1) {
       let at = 0;
       for (const piece of pieces) {
-        joined.set(piece, at);
+        line.set(piece, at);
         at += piece.length;
       }
     }
-    // A final CR is part of the line ending; a line too long is cut.
-    const size = length - (lastByte === 0x0d ? 1 : 0);
-    const line = joined.subarray(0, size <= limit ? size : limit + 1);
     pieces = [];
-    kept = 0;
     length = 0;
-    lastByte = -1;
     return line;
   }
   for await (const chunk of stream) {
-    let start = 0;
-    for (let newline; (newline = chunk.indexOf(0x0a, start)) !== -1;) {
-      add(chunk.subarray(start, newline));
-      yield takeLine();
+    for (let start = 0; start < chunk.length;) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (!skipping) {
+        const piece = chunk.subarray(
+          start,
+          Math.min(end, start + limit + 2 - length),
+        );
+        if (piece.length > 0) pieces.push(piece);
+        length += piece.length;
+        if (length > limit + 1) {
+          yield take().subarray(0, limit + 1);
+          skipping = true;
+        } else if (newline !== -1) {
+          yield withoutCarriageReturn(take());
+        }
+      }
+      if (newline === -1) break;
+      skipping = false;
       start = newline + 1;
     }
-    add(chunk.subarray(start));
   }
-  if (length > 0) yield takeLine();
+  if (length > 0) yield withoutCarriageReturn(take());
+}
+
+function withoutCarriageReturn(line: Uint8Array): Uint8Array {
+  return line.at(-1) === 0x0d ? line.subarray(0, -1) : line;
 }

@@ -169,6 +169,23 @@ Deno.test("readLines() with maxBytes keeps a line up to the limit whole", async 
   });
 });
 
+Deno.test("readLines() yields a line past maxBytes before it ends, so endless input cannot stall it", async () => {
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new Uint8Array(1000).fill(0x61));
+    },
+  });
+  const lines = readLines(endless, { maxBytes: 65_507 });
+  const first = await within(5_000, "the first line", lines.next());
+  assertEquals(first.value?.length, 65_508);
+  // 66 chunks of 1,000 bytes hold the 65,509 bytes that tell it is too long
+  // (the stream may have pulled one more ahead).
+  assertLess(pulled, 70);
+  await lines.return(undefined);
+});
+
 /** 32 MiB of "a" with no newline, in 64 KiB chunks of one reused buffer. */
 function noNewline(chunks = 512): {
   stream: ReadableStream<Uint8Array>;
