@@ -108,7 +108,7 @@ let ignoredTimer: ReturnType<typeof setTimeout> | undefined;
  * @param what What came and why it was ignored, made safe to print.
  */
 export function reportIgnored(what: string): void {
-  const now = Date.now();
+  const now = performance.now(); // never set back, unlike the clock
   if (ignoredTimer === undefined && now - lastReportAt >= IGNORED_REPORT_MS) {
     console.error(`ignored ${what}`);
     lastReportAt = now;
@@ -136,7 +136,7 @@ function reportIgnoredNow(): void {
   ignoredTimer = undefined;
   const count = ignoredSinceReport;
   ignoredSinceReport = 0;
-  lastReportAt = Date.now();
+  lastReportAt = performance.now();
   console.error(
     count === 1
       ? `ignored ${lastIgnored}`

@@ -17,6 +17,7 @@ import {
   parseCommand,
   parseNumber,
   parsePort,
+  reportIgnored,
   usage,
 } from "../lib/cli.ts";
 import {
@@ -83,7 +84,10 @@ async function receiveBefore(deadline: number) {
   pending ??= conn.receive();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+    timer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, deadline - Date.now()), // a deadline passed waits for 0 ms
+    );
   });
   const received = await Promise.race([pending, timeout]);
   clearTimeout(timer);
@@ -112,14 +116,12 @@ while (!reply) {
   }
   const [data, from] = received;
   if (!isFrom(from, server)) {
-    console.error(
-      `ignored ${data.length} bytes from ${
-        formatAddress(from)
-      }: not the server`,
+    reportIgnored(
+      `${data.length} bytes from ${formatAddress(from)}: not the server`,
     );
   } else if (new TextDecoder().decode(data) !== expected) {
-    console.error(
-      `ignored a reply that does not give this message's size ` +
+    reportIgnored(
+      `a reply that does not give this message's size ` +
         `(${message.length} bytes): ${safeText(data)}`,
     );
   } else {
