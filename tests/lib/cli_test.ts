@@ -260,12 +260,18 @@ Deno.kill(Deno.pid, "${signal}");`,
   }
 });
 
+/** Runs `body` in the demo script, with fail() and reportIgnored() imported. */
+function runReporting(body: string) {
+  return runDemo(
+    [],
+    `import { fail, reportIgnored } from "${libUrl("cli.ts")}";\n${body}`,
+  );
+}
+
 Deno.test("reportIgnored() prints at most one line a second, with a count", async (t) => {
   await t.step("one datagram: named at once", async () => {
-    const result = await runDemo(
-      [],
-      `import { reportIgnored } from "${libUrl("cli.ts")}";
-reportIgnored("10 bytes from 127.0.0.1:9: not the server");`,
+    const result = await runReporting(
+      `reportIgnored("10 bytes from 127.0.0.1:9: not the server");`,
     );
     assertEquals(
       result.stderr,
@@ -275,10 +281,8 @@ reportIgnored("10 bytes from 127.0.0.1:9: not the server");`,
   await t.step(
     "a flood of 2.5 s: one line a second, every datagram counted",
     async () => {
-      const result = await runDemo(
-        [],
-        `import { reportIgnored } from "${libUrl("cli.ts")}";
-const end = Date.now() + 2_500;
+      const result = await runReporting(
+        `const end = Date.now() + 2_500;
 let sent = 0;
 while (Date.now() < end) {
   reportIgnored(\`datagram \${++sent}\`);
@@ -306,10 +310,8 @@ console.log(sent);`,
     },
   );
   await t.step("the count owed comes before fail()'s line", async () => {
-    const result = await runDemo(
-      [],
-      `import { fail, reportIgnored } from "${libUrl("cli.ts")}";
-for (const n of [1, 2, 3]) reportIgnored(\`datagram \${n}\`);
+    const result = await runReporting(
+      `for (const n of [1, 2, 3]) reportIgnored(\`datagram \${n}\`);
 fail("no reply");`,
     );
     assertEquals([result.code, result.stderr], [
@@ -322,10 +324,8 @@ fail("no reply");`,
   await t.step(
     "one more within the second: named as it is, at the end",
     async () => {
-      const result = await runDemo(
-        [],
-        `import { reportIgnored } from "${libUrl("cli.ts")}";
-reportIgnored("datagram 1");
+      const result = await runReporting(
+        `reportIgnored("datagram 1");
 reportIgnored("datagram 2");`,
       );
       assertEquals([result.code, result.stderr], [

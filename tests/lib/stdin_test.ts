@@ -207,19 +207,21 @@ function noNewline(chunks = 512): {
   return { stream, grewMost: () => most };
 }
 
-Deno.test("readLines() reads 32 MiB with no newline, keeping maxBytes + 1 of it", async () => {
-  const { stream, grewMost } = noNewline();
-  const lines = await within(
+/** Every line of `stream`, read within 20 s (a guard against a hang). */
+function allLinesWithin20s(
+  stream: ReadableStream<Uint8Array>,
+  options?: { maxBytes?: number },
+): Promise<Uint8Array[]> {
+  return within(
     20_000,
     "32 MiB read",
-    (async () => {
-      const lines: Uint8Array[] = [];
-      for await (const line of readLines(stream, { maxBytes: 65_507 })) {
-        lines.push(line);
-      }
-      return lines;
-    })(),
+    Array.fromAsync(readLines(stream, options)),
   );
+}
+
+Deno.test("readLines() reads 32 MiB with no newline, keeping maxBytes + 1 of it", async () => {
+  const { stream, grewMost } = noNewline();
+  const lines = await allLinesWithin20s(stream, { maxBytes: 65_507 });
   assertEquals(lines.map((line) => line.length), [65_508]);
   assertEquals(lines[0].every((byte) => byte === 0x61), true);
   assertLess(grewMost(), 1024 * 1024, `${grewMost()} bytes more were held`);
@@ -227,15 +229,7 @@ Deno.test("readLines() reads 32 MiB with no newline, keeping maxBytes + 1 of it"
 
 Deno.test("readLines() with no limit yields a 32 MiB line whole, copying it once", async () => {
   const { stream, grewMost } = noNewline();
-  const lines = await within(
-    20_000,
-    "32 MiB read",
-    (async () => {
-      const lines: Uint8Array[] = [];
-      for await (const line of readLines(stream)) lines.push(line);
-      return lines;
-    })(),
-  );
+  const lines = await allLinesWithin20s(stream);
   assertEquals(lines.map((line) => line.length), [32 * 1024 * 1024]);
   assertEquals(lines[0].every((byte) => byte === 0x61), true);
   // Only the line itself is new; a reader that joined the chunks again on

@@ -1,7 +1,7 @@
 /**
  * The clients' waits, measured: against a silent server, each waits as long
  * as its flags say, not the default and not for ever, then says so in one
- * line and exits 1. (echo_client's is in echo_test.ts.)
+ * line and exits 1.
  */
 import {
   assertEquals,
@@ -9,7 +9,13 @@ import {
   assertLess,
   assertStringIncludes,
 } from "jsr:@std/assert@^1";
-import { addressOf, loopbackSocket, runScript, within } from "../_helpers.ts";
+import {
+  addressOf,
+  encode,
+  loopbackSocket,
+  runScript,
+  within,
+} from "../_helpers.ts";
 
 /**
  * Runs a client against a socket that never answers, and times it from the
@@ -18,14 +24,18 @@ import { addressOf, loopbackSocket, runScript, within } from "../_helpers.ts";
 async function timedAgainstSilence(name: string, args: string[]) {
   using silent = loopbackSocket();
   const port = addressOf(silent).port;
-  const run = runScript(name, ["--port", String(port), ...args]);
+  const run = runScript(name, ["--port", String(port), ...args], {
+    stdin: name === "echo_client" ? encode("anyone?\n") : undefined,
+  });
   await within(10_000, "the first request", silent.receive());
   const arrived = performance.now();
   const result = await run;
   return { ...result, port, waitedMs: performance.now() - arrived };
 }
 
-for (const name of ["hello_client", "size_client", "time_client"]) {
+for (
+  const name of ["echo_client", "hello_client", "size_client", "time_client"]
+) {
   Deno.test(`${name} --timeout 1 waits 1 s, well under the default 5 s`, async () => {
     const { code, stderr, port, waitedMs } = await timedAgainstSilence(name, [
       "--timeout",
