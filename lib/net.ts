@@ -69,6 +69,9 @@ export function bindError(
   if (error instanceof Deno.errors.PermissionDenied) {
     return `the system refused ${where} (ports below 1024 need privileges); choose a port above 1023 with --port`;
   }
+  if (/^\[?fe[89ab][0-9a-f]:[^%]*$/i.test(hostname)) {
+    return `cannot listen on ${where}: a link-local address needs its interface after a %, as in ${host}%eth0`;
+  }
   return `cannot listen on ${where}: ${
     safeString(error instanceof Error ? error.message : String(error))
   }`;

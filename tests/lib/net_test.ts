@@ -98,6 +98,14 @@ try {
       "cannot listen on [::]:9: odd",
     );
   });
+  await t.step("a link-local address without its interface", () => {
+    // What Deno 2.9 throws for fe80::1 with no %interface: EINVAL.
+    const error = new TypeError("Invalid argument (os error 22)");
+    assertEquals(
+      bindError(error, "fe80::1", 8888),
+      "cannot listen on [fe80::1]:8888: a link-local address needs its interface after a %, as in fe80::1%eth0",
+    );
+  });
   await t.step("the --host typed, and Deno's message, made safe", () => {
     const host = "evil\u202e\x1b[2J";
     assertEquals(
