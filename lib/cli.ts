@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "jsr:@std/cli@^1/parse-args";
 import { setColorEnabled } from "jsr:@std/fmt@^1/colors";
+import { quoted, safeString } from "./text.ts";
 
 /**
  * What a script accepts. `string`, `boolean` and `default` are passed to
@@ -76,8 +77,72 @@ export function usage(message: string): never {
  * @param code The exit code, 1 by default.
  */
 export function fail(message: string, code = 1): never {
+  reportIgnoredNow();
   console.error(`${current.name}: ${message}`);
   Deno.exit(code);
+}
+
+/** The least time between two lines of {@linkcode reportIgnored}. */
+export const IGNORED_REPORT_MS = 1_000;
+
+let ignoredSinceReport = 0;
+let lastIgnored = "";
+let lastReportAt = -Infinity;
+let ignoredTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Says on stderr that a client ignored a datagram, and why, without letting
+ * a flood of them flood the terminal: at most one line a second. The first
+ * is named at once; those that come within the next second are counted, and
+ * then one line names the last of them with the count. A count still owed
+ * when the program ends comes before its last line.
+ *
+ * @example
+ * ```ts ignore
+ * import { reportIgnored } from "./cli.ts";
+ *
+ * reportIgnored("10 bytes from 127.0.0.1:5353: not the server");
+ * // stderr: ignored 10 bytes from 127.0.0.1:5353: not the server
+ * ```
+ *
+ * @param what What came and why it was ignored, made safe to print.
+ */
+export function reportIgnored(what: string): void {
+  const now = performance.now(); // never set back, unlike the clock
+  if (ignoredTimer === undefined && now - lastReportAt >= IGNORED_REPORT_MS) {
+    console.error(`ignored ${what}`);
+    lastReportAt = now;
+    return;
+  }
+  ignoredSinceReport++;
+  lastIgnored = what;
+  if (ignoredTimer === undefined) {
+    // The line is due a second after the last; the program need not wait
+    // for it, since it is printed as the program ends if it comes to that.
+    ignoredTimer = setTimeout(
+      reportIgnoredNow,
+      lastReportAt + IGNORED_REPORT_MS - now,
+    );
+    Deno.unrefTimer(ignoredTimer);
+    addEventListener("unload", reportIgnoredNow);
+  }
+}
+
+/** Prints the count {@linkcode reportIgnored} owes, if it owes one. */
+function reportIgnoredNow(): void {
+  if (ignoredTimer === undefined) return;
+  clearTimeout(ignoredTimer);
+  removeEventListener("unload", reportIgnoredNow);
+  ignoredTimer = undefined;
+  const count = ignoredSinceReport;
+  ignoredSinceReport = 0;
+  lastReportAt = performance.now();
+  console.error(
+    count === 1
+      ? `ignored ${lastIgnored}`
+      : `ignored ${count.toLocaleString("en-US")} more datagrams; ` +
+        `the last: ${lastIgnored}`,
+  );
 }
 
 /**
@@ -115,11 +180,12 @@ export function parseCommand<const S extends string, const B extends string>(
   addEventListener("unhandledrejection", (event) => {
     if (!(event.reason instanceof Error)) return;
     event.preventDefault();
-    const reason = event.reason;
-    if (reason instanceof Deno.errors.NotCapable) {
-      fail(`no permission: ${reason.message}; run with -N (--allow-net)`);
+    // Deno's message may quote what the user typed: shown made safe.
+    const reason = safeString(event.reason.message);
+    if (event.reason instanceof Deno.errors.NotCapable) {
+      fail(`no permission: ${reason}; run with -N (--allow-net)`);
     }
-    fail(reason.message);
+    fail(reason);
   });
   const end = args.includes("--") ? args.indexOf("--") : args.length;
   if (args.slice(0, end).some((arg) => arg === "--help" || arg === "-h")) {
@@ -139,7 +205,9 @@ export function parseCommand<const S extends string, const B extends string>(
     boolean: command.boolean ?? [],
     collect: command.string, // a flag given twice shows up as two values
     unknown: (arg: string) =>
-      arg.startsWith("-") ? usage(`unknown flag ${arg.split("=")[0]}`) : true,
+      arg.startsWith("-")
+        ? usage(`unknown flag ${safeString(arg.split("=")[0])}`)
+        : true,
   });
   const flags: Record<string, unknown> = { _: parsed._.map(String) };
   for (const name of command.string) {
@@ -149,7 +217,7 @@ export function parseCommand<const S extends string, const B extends string>(
   }
   for (const name of command.boolean ?? []) flags[name] = parsed[name] === true;
   if (!command.positionals && parsed._.length > 0) {
-    usage(`unexpected argument ${JSON.stringify(String(parsed._[0]))}`);
+    usage(`unexpected argument ${quoted(String(parsed._[0]))}`);
   }
   // Deno's UDP API is still unstable: without the flag it is simply absent.
   if (typeof Deno.listenDatagram !== "function") {
@@ -204,7 +272,7 @@ export function parsePort(text: string, flag = "port", min = 0): number {
   if (!(port >= min && port <= 65535)) {
     usage(
       `--${flag} must be a whole number from ${min} to 65535, not ${
-        JSON.stringify(text)
+        quoted(text)
       }`,
     );
   }
@@ -244,7 +312,7 @@ export function parseNumber(
       ? `from ${low} to ${range.max}`
       : `above ${low} and at most ${range.max}`;
     usage(
-      `--${flag} must be ${kind} ${bounds}, not ${JSON.stringify(text)}`,
+      `--${flag} must be ${kind} ${bounds}, not ${quoted(text)}`,
     );
   }
   return value;

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { quoted, safeString } from "./text.ts";
+
 /**
  * Shows an address as `HOST:PORT`, with IPv6 hosts in brackets. An IPv4
  * client seen through a dual-stack socket (`::ffff:127.0.0.1`) is shown as the
@@ -52,12 +54,14 @@ export function bindError(
   hostname: string,
   port: number,
 ): string {
-  const where = formatAddress({ transport: "udp", hostname, port });
+  // The address is the user's --host, as typed: shown made safe.
+  const host = safeString(hostname);
+  const where = formatAddress({ transport: "udp", hostname: host, port });
   if (error instanceof Deno.errors.AddrInUse) {
     return `${where} is already in use; stop the program using it or choose another port with --port`;
   }
   if (error instanceof Deno.errors.AddrNotAvailable) {
-    return `${hostname} is not an address of this machine; use 127.0.0.1, ::1, 0.0.0.0 or ::`;
+    return `${host} is not an address of this machine; use 127.0.0.1, ::1, 0.0.0.0 or ::`;
   }
   if (error instanceof Deno.errors.NotCapable) {
     return "no permission to use the network; run with -N (--allow-net)";
@@ -65,8 +69,11 @@ export function bindError(
   if (error instanceof Deno.errors.PermissionDenied) {
     return `the system refused ${where} (ports below 1024 need privileges); choose a port above 1023 with --port`;
   }
+  if (/^\[?fe[89ab][0-9a-f]:[^%]*$/i.test(hostname)) {
+    return `cannot listen on ${where}: a link-local address needs its interface after a %, as in ${host}%eth0`;
+  }
   return `cannot listen on ${where}: ${
-    error instanceof Error ? error.message : String(error)
+    safeString(error instanceof Error ? error.message : String(error))
   }`;
 }
 
@@ -76,8 +83,11 @@ const IPV4 =
 /**
  * Resolves a server's name to one IP address the way the system does (so
  * `/etc/hosts` counts: `localhost` may be `127.0.0.1` or `::1`). IP addresses
- * come back as they are, IPv6 ones in their short form. A name that does not
- * resolve throws an `Error` whose message says so in one line.
+ * come back as they are, IPv6 ones in their short form; a link-local one
+ * keeps the interface named after its `%` (`fe80::1%eth0`), which Deno's
+ * `send()` needs to know where it goes. A name that does not resolve, or an
+ * address that is not one, throws an `Error` whose message says so in one
+ * line, with what the user typed made safe.
  *
  * @example
  * ```ts
@@ -99,12 +109,27 @@ export async function resolveServer(
   const v4 = host.replace(/^\[?::ffff:(\d+\.\d+\.\d+\.\d+)\]?$/i, "$1");
   if (IPV4.test(v4)) return { transport: "udp", hostname: v4, port };
   if (host.includes(":")) {
+    // A link-local address needs its interface after a %, as in fe80::1%eth0.
+    const [address, zone, ...more] = host.replace(/^\[|\]$/g, "").split("%");
+    let hostname: string;
     try {
-      const url = new URL(`http://[${host.replace(/^\[|\]$/g, "")}]`);
-      return { transport: "udp", hostname: url.hostname.slice(1, -1), port };
+      hostname = new URL(`http://[${address}]`).hostname.slice(1, -1);
     } catch {
-      throw new Error(`${JSON.stringify(host)} is not a valid IPv6 address`);
+      throw new Error(`${quoted(host)} is not a valid IPv6 address`);
     }
+    if (zone === undefined) return { transport: "udp", hostname, port };
+    if (more.length > 0 || !/^[\w.-]{1,15}$/.test(zone)) {
+      throw new Error(
+        `${quoted(host)}: ${quoted(zone)} is not an interface's name or number`,
+      );
+    }
+    if (!/^fe[89ab][0-9a-f]:/.test(hostname)) {
+      throw new Error(
+        `${quoted(host)}: only a link-local address (fe80::…) takes an ` +
+          "interface after %",
+      );
+    }
+    return { transport: "udp", hostname: `${hostname}%${zone}`, port };
   }
   const { lookup } = await import("node:dns/promises");
   try {
@@ -113,14 +138,10 @@ export async function resolveServer(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (error instanceof Deno.errors.NotCapable || code === "EPERM") {
-      throw new Error(
-        `no permission to look up ${JSON.stringify(host)}; run with -N`,
-      );
+      throw new Error(`no permission to look up ${quoted(host)}; run with -N`);
     }
     throw new Error(
-      `cannot resolve ${
-        JSON.stringify(host)
-      }; check the name or use an IP address`,
+      `cannot resolve ${quoted(host)}; check the name or use an IP address`,
     );
   }
 }
@@ -155,6 +176,9 @@ export function clientAddressFor(server: Deno.NetAddr): string {
  * @returns Whether they are the same.
  */
 export function isFrom(from: Deno.Addr, server: Deno.NetAddr): boolean {
+  // A sender's address never carries the interface (%eth0) that a
+  // link-local server's does.
   return from.transport === "udp" && from.port === server.port &&
-    from.hostname.replace(/^::ffff:(?=\d)/i, "") === server.hostname;
+    from.hostname.replace(/^::ffff:(?=\d)/i, "") ===
+      server.hostname.replace(/%.*$/, "");
 }

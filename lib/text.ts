@@ -129,6 +129,48 @@ export function shownAsIs(
   return plainAsciiLength(bytes, end) === end ? end : undefined;
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * Renders text from the user (a flag's value, a host name, a message) as one
+ * line that is safe to print: the same escapes as {@linkcode safeText}, bidi
+ * controls and terminal escapes included, and nothing cut. Text typed or
+ * pasted on a command line can hold them as well as a datagram can.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { safeString } from "./text.ts";
+ *
+ * assertEquals(safeString("abc\u202Etxt.exe"), "abc\\u202etxt.exe");
+ * ```
+ *
+ * @param text The text as given.
+ * @returns A single line with no raw control, bidi or invisible characters.
+ */
+export function safeString(text: string): string {
+  return safeText(encoder.encode(text), { maxBytes: Infinity });
+}
+
+/**
+ * {@linkcode safeString} in double quotes, with a quote inside shown as
+ * `\"`: a value named inside a message, as in `not "70000"`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "jsr:@std/assert@^1";
+ * import { quoted } from "./text.ts";
+ *
+ * assertEquals(quoted('say "hi"\x1b[2J'), '"say \\"hi\\"\\x1b[2J"');
+ * ```
+ *
+ * @param text The text as given.
+ * @returns The text made safe, in double quotes.
+ */
+export function quoted(text: string): string {
+  return `"${safeString(text).replaceAll('"', '\\"')}"`;
+}
+
 /** Where the bytes end once trailing whitespace is trimmed, if it is. */
 function trimmedEnd(bytes: Uint8Array, options: SafeTextOptions): number {
   let end = bytes.length;

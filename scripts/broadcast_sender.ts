@@ -21,6 +21,7 @@ import {
   usage,
 } from "../lib/cli.ts";
 import { bindError, formatAddress, resolveServer } from "../lib/net.ts";
+import { quoted, safeString } from "../lib/text.ts";
 
 // #region flags
 const flags = parseCommand({
@@ -72,7 +73,7 @@ if (flags.host === "") usage("--host must not be empty");
 if (flags.host.includes(":")) {
   usage(
     `--host must be an IPv4 address (IPv6 has no broadcast), not ${
-      JSON.stringify(flags.host)
+      quoted(flags.host)
     }`,
   );
 }
@@ -88,7 +89,7 @@ const to = await resolveServer(flags.to, port).catch((error) =>
 );
 const named = to.hostname === flags.to
   ? to.hostname
-  : `${flags.to} (${to.hostname})`;
+  : `${safeString(flags.to)} (${to.hostname})`;
 if (to.hostname.includes(":")) {
   usage(`--to must be an IPv4 address (IPv6 has no broadcast), not ${named}`);
 }
@@ -129,12 +130,10 @@ for (let i = 1; i <= count; i++) {
     await conn.send(payload, to);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    fail(`cannot send to ${formatAddress(to)}: ${reason}`);
+    fail(`cannot send to ${formatAddress(to)}: ${safeString(reason)}`);
   }
   console.log(
-    `Sent ${JSON.stringify(flags.message)} to ${
-      formatAddress(to)
-    } (${i}/${count})`,
+    `Sent ${quoted(flags.message)} to ${formatAddress(to)} (${i}/${count})`,
   );
   if (i < count) await new Promise((done) => setTimeout(done, intervalMs));
 }

@@ -18,6 +18,7 @@ import {
   parseCommand,
   parseNumber,
   parsePort,
+  reportIgnored,
   usage,
 } from "../lib/cli.ts";
 import {
@@ -86,7 +87,10 @@ async function receiveBefore(deadline: number) {
   pending ??= conn.receive();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+    timer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, deadline - Date.now()), // a deadline passed waits for 0 ms
+    );
   });
   const received = await Promise.race([pending, timeout]);
   clearTimeout(timer);
@@ -126,16 +130,12 @@ for (const name of names) {
     }
     const [data, from] = received;
     if (!isFrom(from, server)) {
-      console.error(
-        `ignored ${data.length} bytes from ${
-          formatAddress(from)
-        }: not the server`,
+      reportIgnored(
+        `${data.length} bytes from ${formatAddress(from)}: not the server`,
       );
     } else if (!greets(data, name)) {
-      console.error(
-        `ignored a reply that does not greet ${safeText(name)}: ${
-          safeText(data)
-        }`,
+      reportIgnored(
+        `a reply that does not greet ${safeText(name)}: ${safeText(data)}`,
       );
     } else {
       reply = data;

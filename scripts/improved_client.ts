@@ -19,6 +19,7 @@ import {
   parseCommand,
   parseNumber,
   parsePort,
+  reportIgnored,
   usage,
 } from "../lib/cli.ts";
 import {
@@ -107,7 +108,10 @@ async function receiveBefore(deadline: number) {
   pending ??= conn.receive();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+    timer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, deadline - Date.now()), // a deadline passed waits for 0 ms
+    );
   });
   const received = await Promise.race([pending, timeout]);
   clearTimeout(timer);
@@ -154,8 +158,8 @@ while (!reply && delayMs <= maxDelayMs) {
     if (isFrom(from, server) && answers) {
       reply = data;
     } else if (isFrom(from, server)) {
-      console.error(
-        `ignored a reply that does not give this message's size ` +
+      reportIgnored(
+        `a reply that does not give this message's size ` +
           `(${message.length} bytes): ${safeText(data)}`,
       );
     } else if (
@@ -163,18 +167,16 @@ while (!reply && delayMs <= maxDelayMs) {
     ) {
       // The answer, from the server's port but another address.
       elsewhere = from.hostname.replace(/^::ffff:(?=\d)/i, "");
-      console.error(
-        `ignored ${data.length} bytes from ${
+      reportIgnored(
+        `${data.length} bytes from ${
           formatAddress(from)
         }: the answer, but not from ${target}, the address asked; ${
           why(elsewhere)
         }`,
       );
     } else {
-      console.error(
-        `ignored ${data.length} bytes from ${
-          formatAddress(from)
-        }: not the server`,
+      reportIgnored(
+        `${data.length} bytes from ${formatAddress(from)}: not the server`,
       );
     }
   }

@@ -17,6 +17,7 @@ import {
   parseCommand,
   parseNumber,
   parsePort,
+  reportIgnored,
   usage,
 } from "../lib/cli.ts";
 import {
@@ -25,7 +26,7 @@ import {
   isFrom,
   resolveServer,
 } from "../lib/net.ts";
-import { safeText } from "../lib/text.ts";
+import { safeString, safeText } from "../lib/text.ts";
 
 // #region flags
 const flags = parseCommand({
@@ -83,7 +84,10 @@ async function receiveBefore(deadline: number) {
   pending ??= conn.receive();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+    timer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, deadline - Date.now()), // a deadline passed waits for 0 ms
+    );
   });
   const received = await Promise.race([pending, timeout]);
   clearTimeout(timer);
@@ -93,8 +97,9 @@ async function receiveBefore(deadline: number) {
 // #endregion wait
 
 // #region send
-// Say what is sent, send it once, and wait once, up to --timeout.
-console.log(`Sent to server: ${flags.message}`);
+// Say what is sent (your text, made safe to print like a reply), send it
+// once, and wait once, up to --timeout.
+console.log(`Sent to server: ${safeString(flags.message)}`);
 await conn.send(message, server);
 // The one reply that answers: from the server, giving this message's size.
 const expected = `Your data was ${message.length} bytes`;
@@ -111,14 +116,12 @@ while (!reply) {
   }
   const [data, from] = received;
   if (!isFrom(from, server)) {
-    console.error(
-      `ignored ${data.length} bytes from ${
-        formatAddress(from)
-      }: not the server`,
+    reportIgnored(
+      `${data.length} bytes from ${formatAddress(from)}: not the server`,
     );
   } else if (new TextDecoder().decode(data) !== expected) {
-    console.error(
-      `ignored a reply that does not give this message's size ` +
+    reportIgnored(
+      `a reply that does not give this message's size ` +
         `(${message.length} bytes): ${safeText(data)}`,
     );
   } else {

@@ -19,6 +19,7 @@ import {
   parseCommand,
   parseNumber,
   parsePort,
+  reportIgnored,
   usage,
 } from "../lib/cli.ts";
 import {
@@ -86,7 +87,10 @@ async function receiveBefore(deadline: number) {
   pending ??= conn.receive();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+    timer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, deadline - Date.now()), // a deadline passed waits for 0 ms
+    );
   });
   const received = await Promise.race([pending, timeout]);
   clearTimeout(timer);
@@ -130,16 +134,12 @@ while (!time) {
   }
   const [data, from] = received;
   if (!isFrom(from, server)) {
-    console.error(
-      `ignored ${data.length} bytes from ${
-        formatAddress(from)
-      }: not the server`,
+    reportIgnored(
+      `${data.length} bytes from ${formatAddress(from)}: not the server`,
     );
   } else if (data.length !== 4) {
-    console.error(
-      `ignored a reply of ${data.length} bytes, not a 4-byte time: ${
-        hexDump(data)
-      }`,
+    reportIgnored(
+      `a reply of ${data.length} bytes, not a 4-byte time: ${hexDump(data)}`,
     );
     lastJunk = data;
   } else {

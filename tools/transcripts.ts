@@ -65,7 +65,7 @@ export const SESSIONS: readonly Session[] = [
     server: { script: "echo_server", args: ["--prefix", ""] },
     clients: [{
       script: "echo_client",
-      args: ["--port", "PORT"],
+      args: ["--port", "PORT", "--prefix", ""],
       stdin: "no prefix this time\n",
     }],
   },

@@ -196,11 +196,14 @@ interopTest(
       },
     });
     const port = peer.ready?.[1] ?? "";
+    // A plain echo puts nothing before the line: --prefix "" says so.
     const { code, stdout, stderr } = await runScript("echo_client", [
       "--port",
       port,
       "--timeout",
       "5",
+      "--prefix",
+      "",
     ], { stdin: encode("hello\nhow are you\n") });
     assertEquals(code, 0, stderr);
     assertEquals(stdout, "Server reply : hello\nServer reply : how are you\n");

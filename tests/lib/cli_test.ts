@@ -1,4 +1,4 @@
-import { assertEquals, assertStringIncludes } from "jsr:@std/assert@^1";
+import { assert, assertEquals, assertStringIncludes } from "jsr:@std/assert@^1";
 import { libUrl, runCode } from "./_subprocess.ts";
 
 /** A script with every kind of flag, run in its own process with `args`. */
@@ -67,12 +67,26 @@ Deno.test("parseCommand() refuses misuse with one line and exit 2", async (t) =>
     [["--colour"], "unknown flag --colour"],
     [["--colour=red"], "unknown flag --colour"],
     [["-x"], "unknown flag -x"],
+    // The user's own text is shown made safe, like text from the network.
+    [["--\u202eroot\x1b[2J=1"], "unknown flag --\\u202eroot\\x1b[2J"],
+    [
+      ["--port", "8\u2066"],
+      '--port must be a whole number from 0 to 65535, not "8\\u2066"',
+    ],
+    [
+      ["--timeout", "\u0085"],
+      '--timeout must be a number above 0 and at most 86400, not "\\u0085"',
+    ],
     [["--port", "1", "--port", "2"], "--port is given 2 times"],
     [["--port"], "--port needs a value"],
   ];
   for (const [args, message] of cases) {
     await t.step(args.join(" "), async () => {
-      const { code, stdout, stderr } = await runDemo(args);
+      const { code, stdout, stderr } = await runDemo(
+        args,
+        `parsePort(flags.port);
+parseNumber(flags.timeout, "timeout", { above: 0, max: 86_400 });`,
+      );
       assertEquals(code, 2);
       assertEquals(stdout, "");
       assertEquals(
@@ -204,6 +218,20 @@ throw new Error("it broke");`,
       assertEquals([result.code, result.stderr], [1, "demo: it broke\n"]);
     },
   );
+  await t.step(
+    "an uncaught error's message is made safe: it may quote the user",
+    async () => {
+      const result = await runDemo(
+        [],
+        `await Promise.resolve();
+throw new Error("no such host \\u202eevil\\n\\x1b[2J");`,
+      );
+      assertEquals([result.code, result.stderr], [
+        1,
+        "demo: no such host \\u202eevil\\n\\x1b[2J\n",
+      ]);
+    },
+  );
   await t.step("a refused permission says to run with -N", async () => {
     const result = await runDemo(
       [],
@@ -230,4 +258,80 @@ Deno.kill(Deno.pid, "${signal}");`,
       assertEquals([result.code, result.stdout], [0, "stopping\n"]);
     });
   }
+});
+
+/** Runs `body` in the demo script, with fail() and reportIgnored() imported. */
+function runReporting(body: string) {
+  return runDemo(
+    [],
+    `import { fail, reportIgnored } from "${libUrl("cli.ts")}";\n${body}`,
+  );
+}
+
+Deno.test("reportIgnored() prints at most one line a second, with a count", async (t) => {
+  await t.step("one datagram: named at once", async () => {
+    const result = await runReporting(
+      `reportIgnored("10 bytes from 127.0.0.1:9: not the server");`,
+    );
+    assertEquals(
+      result.stderr,
+      "ignored 10 bytes from 127.0.0.1:9: not the server\n",
+    );
+  });
+  await t.step(
+    "a flood of 2.5 s: one line a second, every datagram counted",
+    async () => {
+      const result = await runReporting(
+        `const end = Date.now() + 2_500;
+let sent = 0;
+while (Date.now() < end) {
+  reportIgnored(\`datagram \${++sent}\`);
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
+console.log(sent);`,
+      );
+      assertEquals(result.code, 0, result.stderr);
+      const sent = Number(result.stdout);
+      const lines = result.stderr.trimEnd().split("\n");
+      // At 0, 1 and 2 s, and the count still owed as the program ends: four
+      // at most (three if a busy machine held a timer past the end).
+      assert(lines.length >= 3 && lines.length <= 4, result.stderr);
+      assertEquals(lines[0], "ignored datagram 1");
+      let counted = 1;
+      for (const line of lines.slice(1)) {
+        const match =
+          /^ignored ([\d,]+) more datagrams; the last: datagram (\d+)$/
+            .exec(line);
+        assert(match, line);
+        counted += Number(match[1].replaceAll(",", ""));
+        assertEquals(Number(match[2]), counted);
+      }
+      assertEquals(counted, sent);
+    },
+  );
+  await t.step("the count owed comes before fail()'s line", async () => {
+    const result = await runReporting(
+      `for (const n of [1, 2, 3]) reportIgnored(\`datagram \${n}\`);
+fail("no reply");`,
+    );
+    assertEquals([result.code, result.stderr], [
+      1,
+      "ignored datagram 1\n" +
+      "ignored 2 more datagrams; the last: datagram 3\n" +
+      "demo: no reply\n",
+    ]);
+  });
+  await t.step(
+    "one more within the second: named as it is, at the end",
+    async () => {
+      const result = await runReporting(
+        `reportIgnored("datagram 1");
+reportIgnored("datagram 2");`,
+      );
+      assertEquals([result.code, result.stderr], [
+        0,
+        "ignored datagram 1\nignored datagram 2\n",
+      ]);
+    },
+  );
 });

@@ -98,6 +98,25 @@ try {
       "cannot listen on [::]:9: odd",
     );
   });
+  await t.step("a link-local address without its interface", () => {
+    // What Deno 2.9 throws for fe80::1 with no %interface: EINVAL.
+    const error = new TypeError("Invalid argument (os error 22)");
+    assertEquals(
+      bindError(error, "fe80::1", 8888),
+      "cannot listen on [fe80::1]:8888: a link-local address needs its interface after a %, as in fe80::1%eth0",
+    );
+  });
+  await t.step("the --host typed, and Deno's message, made safe", () => {
+    const host = "evil\u202e\x1b[2J";
+    assertEquals(
+      bindError(new Error("no\nway"), host, 9),
+      "cannot listen on evil\\u202e\\x1b[2J:9: no\\nway",
+    );
+    assertEquals(
+      bindError(new Deno.errors.AddrNotAvailable("gone"), host, 9),
+      "evil\\u202e\\x1b[2J is not an address of this machine; use 127.0.0.1, ::1, 0.0.0.0 or ::",
+    );
+  });
 });
 
 Deno.test("resolveServer() gives the one IP address replies must come from", async (t) => {
@@ -121,6 +140,37 @@ Deno.test("resolveServer() gives the one IP address replies must come from", asy
       Error,
       '"::g" is not a valid IPv6 address',
     );
+  });
+  await t.step("what the user typed, made safe in the message", async () => {
+    await assertRejects(
+      () => resolveServer("::g\u202e\x1b[2J", 1),
+      Error,
+      '"::g\\u202e\\x1b[2J" is not a valid IPv6 address',
+    );
+  });
+  await t.step("a link-local address keeps its interface", async () => {
+    assertEquals(
+      await resolveServer("fe80::1%lo", 8888),
+      udp("fe80::1%lo", 8888),
+    );
+    assertEquals(
+      (await resolveServer("[FE80:0:0::1%eth0]", 1)).hostname,
+      "fe80::1%eth0",
+    );
+    assertEquals((await resolveServer("fe80::1%2", 1)).hostname, "fe80::1%2");
+  });
+  await t.step("an interface only after a link-local address", async () => {
+    for (
+      const [host, message] of [
+        ["::1%lo", '"::1%lo": only a link-local address (fe80::…) takes'],
+        ["fe80::1%", '"fe80::1%": "" is not an interface\'s name or number'],
+        ["fe80::1%a%b", '"fe80::1%a%b": "a" is not an interface'],
+        ["fe80::1%e\u202eth0", '"fe80::1%e\\u202eth0": "e\\u202eth0" is not'],
+        ["fe8::1%lo", "only a link-local address"],
+      ]
+    ) {
+      await assertRejects(() => resolveServer(host, 1), Error, message);
+    }
   });
   await t.step(
     "names, the way the system resolves them (in a process with -N)",
@@ -166,4 +216,16 @@ Deno.test("isFrom() matches address and port, IPv4-mapped included", () => {
   assert(!isFrom(udp("127.0.0.1", 8889), server));
   assert(!isFrom(udp("127.0.0.2", 8888), server));
   assert(!isFrom({ transport: "unixpacket", path: "/x" }, server));
+});
+
+Deno.test("isFrom() matches a link-local server whatever its interface", () => {
+  // Deno shows a sender's link-local address without its %interface.
+  const server = udp("fe80::1%lo", 8888);
+  assert(isFrom(udp("fe80::1", 8888), server));
+  assert(!isFrom(udp("fe80::2", 8888), server));
+  assert(!isFrom(udp("fe80::1", 8889), server));
+});
+
+Deno.test("clientAddressFor() sends to a link-local server from ::", () => {
+  assertEquals(clientAddressFor(udp("fe80::1%lo", 1)), "::");
 });

@@ -1,5 +1,10 @@
 import { assert, assertEquals, assertLessOrEqual } from "jsr:@std/assert@^1";
-import { DEFAULT_SHOWN_BYTES, safeText } from "../../lib/text.ts";
+import {
+  DEFAULT_SHOWN_BYTES,
+  quoted,
+  safeString,
+  safeText,
+} from "../../lib/text.ts";
 import { concat, decode, encode } from "../_helpers.ts";
 import { seededRandom } from "../../tools/lossy_relay.ts";
 
@@ -422,4 +427,57 @@ Deno.test("safeText() never shows raw control, bidi or invisible characters, for
       );
     }
   }
+});
+
+/** The bidi controls a reader must never get raw: embeddings, overrides, isolates. */
+const BIDI_CONTROLS = [
+  0x202a,
+  0x202b,
+  0x202c,
+  0x202d,
+  0x202e,
+  0x2066,
+  0x2067,
+  0x2068,
+  0x2069,
+];
+
+Deno.test("safeString() shows the user's text with safeText()'s escapes, nothing cut", async (t) => {
+  await t.step("a terminal escape and a bell", () => {
+    assertEquals(safeString("\x1b]0;owned\x07ok"), "\\x1b]0;owned\\x07ok");
+  });
+  await t.step(
+    "every bidi control, which JSON.stringify() lets through",
+    () => {
+      for (const codePoint of BIDI_CONTROLS) {
+        const char = String.fromCodePoint(codePoint);
+        const hex = codePoint.toString(16);
+        assertEquals(safeString(`a${char}b`), `a\\u${hex}b`);
+        assert(
+          JSON.stringify(char).includes(char),
+          "JSON.stringify() escaped it",
+        );
+      }
+    },
+  );
+  await t.step("C1 controls, a line separator and a zero-width space", () => {
+    assertEquals(safeString("\u009b2J\u2028\u200b"), "\\u009b2J\\u2028\\u200b");
+  });
+  await t.step("plain and accented text as it is, however long", () => {
+    const long = "é".repeat(40_000);
+    assertEquals(safeString(long), long);
+    assertEquals(safeString("hello world!"), "hello world!");
+  });
+  await t.step("the backslash doubled, so escapes stay unambiguous", () => {
+    assertEquals(safeString("C:\\x1b"), "C:\\\\x1b");
+  });
+});
+
+Deno.test("quoted() puts safeString() in double quotes, a quote inside escaped", () => {
+  assertEquals(quoted("70000"), '"70000"');
+  assertEquals(quoted(""), '""');
+  assertEquals(quoted('say "hi"'), '"say \\"hi\\""');
+  assertEquals(quoted("--\u202eevil"), '"--\\u202eevil"');
+  const shown = quoted("\x1b[2J\u2066x\u2069\u0085");
+  assert(!UNSAFE.test(shown), shown);
 });

@@ -165,3 +165,63 @@ Deno.test("servers colour their ready line only on a terminal with NO_COLOR unse
     assertEquals(out.includes("\x1b["), false);
   });
 });
+
+Deno.test("the user's own text is printed made safe, like text from the network", async (t) => {
+  // A right-to-left override and a clear-screen sequence, as a person could
+  // paste them; each must show as its escape, never raw.
+  const evil = "x\u202Ey\x1b[2J";
+  const shown = "x\\u202ey\\x1b[2J";
+  // deno-lint-ignore no-control-regex -- matching them is the point
+  const raw = /[\x1b\u202a-\u202e\u2066-\u2069]/;
+  const cases: [string, string, string[], string][] = [
+    [
+      "the --host a server cannot listen on",
+      "echo_server",
+      ["--host", evil, "--port", "0"],
+      `cannot listen on ${shown}:0`,
+    ],
+    [
+      "an unknown flag's name",
+      "echo_client",
+      [`--${evil}`],
+      `unknown flag --${shown}`,
+    ],
+    [
+      "a --host that cannot be resolved",
+      "hello_client",
+      ["--host", evil],
+      `cannot resolve "${shown}"`,
+    ],
+    [
+      "the message sent",
+      "size_client",
+      ["--message", evil, "--timeout", "0.2"],
+      `Sent to server: ${shown}\n`,
+    ],
+    [
+      "the message broadcast",
+      "broadcast_sender",
+      ["--message", evil, "--port", "9"],
+      `Sent "${shown}" to 127.255.255.255:9 (1/1)\n`,
+    ],
+    [
+      "a --host that is not IPv4",
+      "broadcast_sender",
+      ["--host", `::${evil}`],
+      `IPv6 has no broadcast), not "::${shown}"`,
+    ],
+  ];
+  for (const [what, name, args, expected] of cases) {
+    await t.step(`${name}: ${what}`, async () => {
+      using silent = loopbackSocket();
+      const port = String(addressOf(silent).port);
+      const withPort = name === "size_client"
+        ? [...args, "--port", port]
+        : args;
+      const { stdout, stderr } = await runScript(name, withPort);
+      assertStringIncludes(stdout + stderr, expected);
+      assertEquals(raw.test(stdout + stderr), false, stdout + stderr);
+      assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    });
+  }
+});

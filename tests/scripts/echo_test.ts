@@ -16,6 +16,7 @@ import {
   loopbackSocket,
   ROOT,
   runScript,
+  sleep,
   startScript,
   within,
 } from "../_helpers.ts";
@@ -136,21 +137,37 @@ Deno.test("echo_client ends cleanly on empty input", async () => {
   assertEquals([code, stdout, stderr], [0, "", ""]);
 });
 
-Deno.test("echo_client gives up on a silent port with one line and exit 1", async () => {
+Deno.test("echo_client refuses 32 MiB with no newline in one line and exit 1, sending nothing", async () => {
   using silent = loopbackSocket();
-  const port = String(addressOf(silent).port);
-  const { code, stderr } = await runScript("echo_client", [
+  const received = silent.receive();
+  const { code, stdout, stderr } = await runScript("echo_client", [
     "--port",
-    port,
-    "--timeout",
-    "0.3",
-  ], { stdin: encode("anyone?\n") });
-  assertEquals(code, 1);
-  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
-  assertStringIncludes(
-    stderr,
-    `no reply from 127.0.0.1:${port} within 0.3 s`,
-  );
+    String(addressOf(silent).port),
+  ], { stdin: new Uint8Array(32 * 1024 * 1024).fill(0x61), timeoutMs: 20_000 });
+  assertEquals([code, stdout, stderr], [
+    1,
+    "",
+    "echo_client: a line of more than 65,507 bytes does not fit in one datagram\n",
+  ]);
+  const nothing = await Promise.race([received, sleep(200)]);
+  assertEquals(nothing, undefined);
+});
+
+Deno.test("echo_client sends a line of 65,507 bytes, the most one datagram holds", async () => {
+  using server = loopbackSocket();
+  const line = new Uint8Array(65_507).fill(0x62);
+  const client = runScript("echo_client", [
+    "--port",
+    String(addressOf(server).port),
+    "--prefix",
+    "",
+  ], { stdin: concat(line, encode("\r\n")) });
+  const [data, from] = await within(10_000, "the line", server.receive());
+  assertEquals(data, line);
+  await server.send(data, from);
+  const { code, stdout, stderr } = await client;
+  assertEquals(code, 0, stderr);
+  assertStringIncludes(stdout, "Server reply : bbbb");
 });
 
 Deno.test("echo_client prompts when stdin is a terminal, and ends on Ctrl-D", async () => {
@@ -194,20 +211,114 @@ Deno.test("echo_client prints only the reply to its line, from the server, and s
   assertEquals(decode(line), "first");
   await stranger.send(encode("OK...first"), from); // not the server
   await server.send(encode("OK...zzz"), from); // not this line's echo
+  await server.send(encode("first"), from); // no prefix
   await server.send(encode("OK...first"), from);
   const [next] = await within(5_000, "the next line", server.receive());
   assertEquals(decode(next), "second");
   await server.send(encode("OK...first"), from); // a duplicate of the last
-  await server.send(encode("second"), from); // a plain echo counts too
+  await server.send(encode("xOK...second"), from); // ends with the echo
+  await server.send(encode("OK...second!"), from); // starts with it
+  await server.send(encode("OK...second"), from);
   const { code, stdout, stderr } = await client;
   assertEquals(code, 0, stderr);
-  assertEquals(stdout, "Server reply : OK...first\nServer reply : second\n");
+  assertEquals(
+    stdout,
+    "Server reply : OK...first\nServer reply : OK...second\n",
+  );
+  // The first is named at once; the rest, within the second, are counted.
   assertEquals(
     stderr,
     `ignored 10 bytes from 127.0.0.1:${
       addressOf(stranger).port
     }: not the server\n` +
-      "ignored a reply that does not echo this line: OK...zzz\n" +
-      "ignored a reply that does not echo this line: OK...first\n",
+      "ignored 5 more datagrams; the last: a reply that is not " +
+      '"OK..." + this line: OK...second!\n',
   );
+});
+
+Deno.test("echo_client takes an empty line's echo only as the bare prefix", async () => {
+  using server = loopbackSocket();
+  const client = runScript("echo_client", [
+    "--port",
+    String(addressOf(server).port),
+  ], { stdin: encode("\n") });
+  const [line, from] = await within(5_000, "the line", server.receive());
+  assertEquals(line.length, 0);
+  await server.send(encode("anything"), from);
+  await server.send(encode("OK...x"), from);
+  await server.send(encode("OK.."), from);
+  await server.send(encode("OK..."), from);
+  const { code, stdout, stderr } = await client;
+  assertEquals(code, 0, stderr);
+  assertEquals(stdout, "Server reply : OK...\n");
+});
+
+/** Runs echo_client with `clientArgs` against echo_server with `serverArgs`. */
+async function echoPair(
+  serverArgs: string[],
+  clientArgs: string[],
+  stdin: string,
+) {
+  await using server = await startScript("echo_server", [
+    "--port",
+    "0",
+    ...serverArgs,
+  ]);
+  const port = server.address.port;
+  const result = await runScript("echo_client", [
+    "--port",
+    String(port),
+    ...clientArgs,
+  ], { stdin: encode(stdin) });
+  return { ...result, port };
+}
+
+Deno.test('echo_client --prefix names the server\'s prefix; "" for a plain echo', async (t) => {
+  for (
+    const [prefix, replies, shown] of [
+      ["", ["OK...hi", "hi"], "hi"],
+      ["A", ["OK...hi", "hi", "Ahi"], "Ahi"],
+    ] as const
+  ) {
+    await t.step(`--prefix ${JSON.stringify(prefix)}`, async () => {
+      using server = loopbackSocket();
+      const client = runScript("echo_client", [
+        "--port",
+        String(addressOf(server).port),
+        "--prefix",
+        prefix,
+      ], { stdin: encode("hi\n") });
+      const [, from] = await within(5_000, "the line", server.receive());
+      for (const reply of replies) await server.send(encode(reply), from);
+      const { code, stdout, stderr } = await client;
+      assertEquals(code, 0, stderr);
+      assertEquals(stdout, `Server reply : ${shown}\n`);
+      assertEquals(stderr.trimEnd().split("\n").length, replies.length - 1);
+    });
+  }
+  await t.step("against echo_server --prefix A", async () => {
+    const { code, stdout, stderr } = await echoPair(
+      ["--prefix", "A"],
+      ["--prefix", "A"],
+      "one\ntwo\n",
+    );
+    assertEquals(code, 0, stderr);
+    assertEquals(stdout, "Server reply : Aone\nServer reply : Atwo\n");
+  });
+});
+
+Deno.test("echo_client says to check --prefix when the server answers something else", async () => {
+  const { code, stdout, stderr, port } = await echoPair(
+    ["--prefix", ""],
+    ["--timeout", "0.5"],
+    "hello\n",
+  );
+  assertEquals(code, 1);
+  assertEquals(stdout, "");
+  assertEquals(stderr.trimEnd().split("\n"), [
+    'ignored a reply that is not "OK..." + this line: hello',
+    `echo_client: no echo of this line from 127.0.0.1:${port} ` +
+    'within 0.5 s; does the server put "OK..." before it? ' +
+    "(--prefix to say what it puts)",
+  ]);
 });

@@ -90,13 +90,31 @@ Deno.test("time_client sends an empty datagram and reads a 2040 date correctly",
   assertEquals(result.stdout, "Fri Jun  1 12:00:00 2040\n");
 });
 
-Deno.test("time_client rejects a reply that is not 4 bytes, with its length and hex dump", async () => {
-  let result = { code: -1, stderr: "" };
-  await fakeServer(new Uint8Array([1, 2, 3, 0xab, 0xff]), async (port) => {
-    result = await runScript("time_client", ["--port", String(port)]);
-  });
-  assertEquals(result.code, 1);
-  assertStringIncludes(result.stderr, "5 bytes: 01 02 03 ab ff");
+Deno.test("time_client rejects a reply that is not 4 bytes, with its length and hex dump", async (t) => {
+  const cases: [string, number[], string][] = [
+    ["5 bytes", [1, 2, 3, 0xab, 0xff], "01 02 03 ab ff"],
+    // Too short to be a time: letting it through must fail this step.
+    ["3 bytes", [0xda, 0x98, 0xeb], "da 98 eb"],
+  ];
+  for (const [size, bytes, hex] of cases) {
+    await t.step(size, async () => {
+      let result = { code: -1, stdout: "", stderr: "" };
+      await fakeServer(new Uint8Array(bytes), async (port) => {
+        result = await runScript("time_client", [
+          "--port",
+          String(port),
+          "--timeout",
+          "0.5",
+        ]);
+      });
+      assertEquals(result.code, 1);
+      assertEquals(result.stdout, "");
+      assertEquals(result.stderr.trimEnd().split("\n"), [
+        `ignored a reply of ${size}, not a 4-byte time: ${hex}`,
+        `time_client: no 4-byte time within 0.5 s; the last reply was ${size}: ${hex}`,
+      ]);
+    });
+  }
 });
 
 Deno.test("time_client --message sends text instead of an empty datagram", async () => {

@@ -306,7 +306,14 @@ const RULES: Rule[] = [
       /^(npx )?deno run (-N|--allow-net=127\.0\.0\.1) scripts\/echo_client\.ts$/,
     role: "client",
     stdin: "hello\n",
-    prints: /^Server reply : (OK\.\.\.)?hello$/m,
+    prints: /^Server reply : OK\.\.\.hello$/m,
+  },
+  {
+    // The client of a plain echo server (socat, or echo_server --prefix "").
+    match: /^(npx )?deno run -N scripts\/echo_client\.ts --prefix ""$/,
+    role: "client",
+    stdin: "hello\n",
+    prints: /^Server reply : hello$/m,
   },
   {
     match: /^(npx )?deno run -N scripts\/hello_client\.ts$/,
