@@ -1,13 +1,17 @@
 /**
- * Guards every server runs before it answers: no reflection loops, no
- * amplification, no answers to addresses that no real client sends from.
+ * Guards every server runs before it answers: no loops, with our servers or
+ * with any other service, no amplification, no answers to addresses that no
+ * real client sends from.
  *
- * UDP's source address can be forged. A request "from" another server makes
- * two servers answer each other for ever, and a request "from" a broadcast
- * address makes the reply go to a whole network. So a server stays silent
- * when the sender is not a plausible client, or when the request looks like
- * a reply of one of these servers, and says so on stderr, at most once every
- * 10 seconds in all, with a count.
+ * UDP's source address can be forged. A request "from" another service makes
+ * the server and that service answer each other for ever, and a request
+ * "from" a broadcast address makes the reply go to a whole network. So a
+ * server stays silent when the sender is not a plausible client (a port below
+ * 1024, as OpenBSD's inetd does; a broadcast address), when the request looks
+ * like a reply of one of these servers, when it is the server's own last reply
+ * to that sender coming back, or when that sender has used up its budget of
+ * answers (as DNS servers' response rate limiting does). It says so on
+ * stderr, at most once every 10 seconds in all, with a count.
  *
  * @module
  */
@@ -15,11 +19,16 @@ import { formatAddress } from "./net.ts";
 import { warn } from "./log.ts";
 
 /**
- * Source ports a server never answers: 0 (not a real sender) and the classic
- * UDP services that answer anything (echo 7, discard 9, daytime 13, chargen
- * 19, time 37).
+ * Source ports below this are never answered: they belong to system services
+ * (echo 7, DNS 53, NTP 123, SNMP 161, ...), not to clients, and 0 is no real
+ * sender. OpenBSD's inetd (`dg_badinput()`) refuses them for its own UDP
+ * services, for the same reason: a reply there could start a loop with the
+ * service.
  */
-export const REFUSED_SOURCE_PORTS: readonly number[] = [0, 7, 9, 13, 19, 37];
+export const FIRST_ANSWERED_PORT = 1024;
+
+/** NFS's port, which OpenBSD's inetd never answers either. */
+export const NFS_PORT = 2049;
 
 /**
  * How many bytes bigger than its request a reply may be. Every reply here
@@ -34,8 +43,27 @@ export const MAX_PAYLOAD = 65_507;
 /** How often, at most, refusals are reported on stderr. */
 export const REFUSAL_REPORT_MS = 10_000;
 
-/** How many senders the loop guard remembers; the oldest is forgotten first. */
-export const MAX_REMEMBERED_SENDERS = 1024;
+/**
+ * How many senders (address and port) the guards remember, for their budget
+ * and their last reply; the least recently seen are forgotten first.
+ */
+export const MAX_REMEMBERED_SENDERS = 4096;
+
+/**
+ * How many answers one sender (address and port) may get at once, before its
+ * budget's refill, {@linkcode DEFAULT_BUDGET} a second, holds it back. A loop
+ * with another service runs as fast as the two can answer, far faster than
+ * the refill, so it ends after about this many answers.
+ */
+export const BURST = 100;
+
+/**
+ * Answers a second one sender may get after its {@linkcode BURST}, unless
+ * the server's `--budget` says otherwise: more than a person, an RFC 868 time
+ * client or our own clients send, and far less than a loop between two
+ * programs on one machine runs (10,000 rounds a second and more).
+ */
+export const DEFAULT_BUDGET = 1_000;
 
 const decoder = new TextDecoder();
 const REPLY_SHAPES = [
@@ -126,17 +154,89 @@ function checkBroadcastOrMulticast(hostname: string): boolean {
     localBroadcasts.has(host);
 }
 
-// Senders whose last request came straight back as its own reply (plain
-// echo), to stop two reflectors bouncing one datagram for ever.
-const reflected = new Map<
-  string,
-  { length: number; head: Uint8Array; at: number; repeats: number }
->();
-const HEAD_BYTES = 64;
-const REPEAT_WINDOW_MS = 1_000;
+/** The `--help` line of a server's `--budget N`. */
+export const BUDGET_HELP =
+  `answers a second to each sender (address and port) after its first ${BURST}`;
+
+/** The values `--budget` takes, for `parseNumber()` of `lib/cli.ts`. */
+export const BUDGET_RANGE = { min: 1, max: 1_000_000, whole: true } as const;
+
+/** What the guards remember of one sender (address and port). */
+interface Sender {
+  /** Answers it may still get: up to {@linkcode BURST}, refilled over time. */
+  tokens: number;
+  /** When `tokens` was last worked out (`performance.now()`). */
+  at: number;
+  /** The length of our last reply to it; -1 before the first. */
+  lastLength: number;
+  /** A hash of our last reply to it (FNV-1a). */
+  lastHash: number;
+}
+
+// Senders in two generations: one seen again moves to the newer, and when the
+// newer is full the older is forgotten whole. So at most
+// MAX_REMEMBERED_SENDERS are kept, and the least recently seen go first.
+let newer = new Map<string, Sender>();
+let older = new Map<string, Sender>();
+let budget = DEFAULT_BUDGET;
 
 /**
- * Why a server must not answer, or `undefined` if it may.
+ * Sets how many answers a second one sender may get after its
+ * {@linkcode BURST}: a server's `--budget`.
+ *
+ * @param perSecond Answers a second, {@linkcode DEFAULT_BUDGET} by default.
+ */
+export function setBudget(perSecond: number): void {
+  budget = perSecond;
+}
+
+function senderOf(from: Deno.NetAddr): Sender {
+  const key = `${from.hostname} ${from.port}`;
+  let sender = newer.get(key);
+  if (sender !== undefined) return sender;
+  sender = older.get(key);
+  if (sender === undefined) {
+    sender = {
+      tokens: BURST,
+      at: performance.now(),
+      lastLength: -1,
+      lastHash: 0,
+    };
+  } else {
+    older.delete(key);
+  }
+  if (newer.size >= MAX_REMEMBERED_SENDERS / 2) {
+    older = newer;
+    newer = new Map();
+  }
+  newer.set(key, sender);
+  return sender;
+}
+
+/** FNV-1a, 32 bits: enough to tell our last reply from another request. */
+function hashOf(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Takes one answer from the sender's budget; false if none is left. */
+function spend(sender: Sender): boolean {
+  const now = performance.now();
+  const refill = (now - sender.at) * budget / 1000;
+  sender.tokens = Math.min(BURST, sender.tokens + refill);
+  sender.at = now;
+  if (sender.tokens < 1) return false;
+  sender.tokens--;
+  return true;
+}
+
+/**
+ * Why a server must not answer, or `undefined` if it may. When it may, the
+ * reply counts as sent: it is taken from the sender's budget and remembered
+ * as the last reply to it.
  *
  * @example
  * ```ts
@@ -144,9 +244,12 @@ const REPEAT_WINDOW_MS = 1_000;
  * import { refusalReason } from "./guards.ts";
  *
  * const server = { transport: "udp", hostname: "127.0.0.1", port: 8888 } as const;
- * const from = { transport: "udp", hostname: "127.0.0.1", port: 19 } as const;
+ * const from = { transport: "udp", hostname: "127.0.0.1", port: 53 } as const;
  * const hi = new TextEncoder().encode("hi");
- * assertEquals(refusalReason(server, from, hi, hi), "source port 19 is a classic UDP service");
+ * assertEquals(
+ *   refusalReason(server, from, hi, hi),
+ *   "source port 53 is below 1024: a service's, not a client's",
+ * );
  * ```
  *
  * @param server The server's own address (`conn.addr`).
@@ -163,11 +266,11 @@ export function refusalReason(
   reply: Uint8Array,
 ): string | undefined {
   if (from.transport !== "udp") return "not a UDP sender";
-  if (REFUSED_SOURCE_PORTS.includes(from.port)) {
-    return from.port === 0
-      ? "source port 0 is not a real sender"
-      : `source port ${from.port} is a classic UDP service`;
+  // Who may be answered: a client's port and address.
+  if (from.port < FIRST_ANSWERED_PORT) {
+    return `source port ${from.port} is below 1024: a service's, not a client's`;
   }
+  if (from.port === NFS_PORT) return "source port 2049 is NFS's";
   if (server.transport === "udp" && from.port === server.port) {
     return `source port ${from.port} is this server's own port`;
   }
@@ -175,6 +278,7 @@ export function refusalReason(
     const what = "a broadcast, multicast or unspecified address";
     return `source ${from.hostname} is ${what}`;
   }
+  // What may be answered: no reply too big, and none to a server's reply.
   if (reply.length > MAX_PAYLOAD) {
     return `a reply of ${reply.length} bytes would not fit in one datagram`;
   }
@@ -187,36 +291,23 @@ export function refusalReason(
       formatAddress(from)
     } looks like a server's reply`;
   }
+  // How often: never our own last reply sent back, and within the budget.
+  const sender = senderOf(from);
   if (
-    request.length === reply.length && request.every((b, i) => b === reply[i])
+    request.length === sender.lastLength && hashOf(request) === sender.lastHash
   ) {
-    return reflectionLoop(formatAddress(from), reply);
+    return `${formatAddress(from)} sent back our last reply to it (an echo)`;
   }
+  if (!spend(sender)) {
+    return `${formatAddress(from)} is past its budget of ${BURST} answers ` +
+      `at once and ${budget.toLocaleString("en-US")} a second ` +
+      "(a loop, or a flood from one port)";
+  }
+  sender.lastLength = reply.length;
+  sender.lastHash = hashOf(reply);
   return undefined;
 }
 // #endregion refusal
-
-function reflectionLoop(sender: string, reply: Uint8Array): string | undefined {
-  const now = Date.now();
-  const seen = reflected.get(sender);
-  reflected.delete(sender); // re-inserted last: the map stays oldest-first
-  const head = reply.subarray(0, HEAD_BYTES);
-  const same = seen !== undefined && now - seen.at < REPEAT_WINDOW_MS &&
-    seen.length === reply.length && seen.head.every((b, i) => b === head[i]);
-  const repeats = same ? seen.repeats + 1 : 0;
-  if (reflected.size >= MAX_REMEMBERED_SENDERS) {
-    reflected.delete(reflected.keys().next().value as string);
-  }
-  reflected.set(sender, {
-    length: reply.length,
-    head: head.slice(),
-    at: now,
-    repeats,
-  });
-  return repeats >= 2
-    ? `${sender} keeps sending back what it was sent (a reflection loop)`
-    : undefined;
-}
 
 let refusedSinceReport = 0;
 let lastReason = "";

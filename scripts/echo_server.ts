@@ -16,10 +16,17 @@ import {
   fail,
   onStopSignal,
   parseCommand,
+  parseNumber,
   parsePort,
   usage,
 } from "../lib/cli.ts";
-import { safeToAnswer } from "../lib/guards.ts";
+import {
+  BUDGET_HELP,
+  BUDGET_RANGE,
+  DEFAULT_BUDGET,
+  safeToAnswer,
+  setBudget,
+} from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -28,19 +35,26 @@ const flags = parseCommand({
   name: "echo_server",
   summary:
     'UDP echo server: answers every datagram with "OK..." and the same bytes.',
-  string: ["host", "port", "prefix"],
-  default: { host: "127.0.0.1", port: "8888", prefix: "OK..." },
+  string: ["host", "port", "prefix", "budget"],
+  default: {
+    host: "127.0.0.1",
+    port: "8888",
+    prefix: "OK...",
+    budget: String(DEFAULT_BUDGET),
+  },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
     "--prefix TEXT":
       'text put before each reply, at most 32 bytes; "" for plain echo',
+    "--budget N": BUDGET_HELP,
   },
   notes: [
     "Talk to it: deno run -N scripts/echo_client.ts, or nc -u 127.0.0.1 8888",
   ],
 });
 const port = parsePort(flags.port);
+setBudget(parseNumber(flags.budget, "budget", BUDGET_RANGE));
 // The reply is built from bytes: the prefix is encoded once, here.
 const prefix = new TextEncoder().encode(flags.prefix);
 if (prefix.length > 32) usage("--prefix may be at most 32 bytes");
