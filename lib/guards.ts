@@ -163,13 +163,15 @@ export const BUDGET_RANGE = { min: 1, max: 1_000_000, whole: true } as const;
 
 /** What the guards remember of one sender (address and port). */
 interface Sender {
+  /** Its address, to tell it from another sender on the same port. */
+  hostname: string;
   /** Answers it may still get: up to {@linkcode BURST}, refilled over time. */
   tokens: number;
-  /** When `tokens` was last worked out (`performance.now()`). */
+  /** When `tokens` was last worked out (`Date.now()`). */
   at: number;
   /** The length of our last reply to it; -1 before the first. */
   lastLength: number;
-  /** A hash of our last reply to it (FNV-1a). */
+  /** A hash of our last reply to it: see {@linkcode hashOf}. */
   lastHash: number;
 }
 
@@ -178,7 +180,18 @@ interface Sender {
 // MAX_REMEMBERED_SENDERS are kept, and the least recently seen go first.
 let newer = new Map<string, Sender>();
 let older = new Map<string, Sender>();
+// The last sender, at hand: a client sends many datagrams in a row.
+let last: Sender | undefined;
+let lastPort = -1;
 let budget = DEFAULT_BUDGET;
+let pastBudget = budgetText(DEFAULT_BUDGET);
+
+/** The end of the refusal for a sender past its budget. */
+function budgetText(perSecond: number): string {
+  return ` is past its budget of ${BURST} answers at once and ` +
+    `${perSecond.toLocaleString("en-US")} a second ` +
+    "(a loop, or a flood from one port)";
+}
 
 /**
  * Sets how many answers a second one sender may get after its
@@ -188,35 +201,54 @@ let budget = DEFAULT_BUDGET;
  */
 export function setBudget(perSecond: number): void {
   budget = perSecond;
+  pastBudget = budgetText(perSecond);
 }
 
 function senderOf(from: Deno.NetAddr): Sender {
+  if (from.port === lastPort && from.hostname === last?.hostname) return last;
   const key = `${from.hostname} ${from.port}`;
   let sender = newer.get(key);
-  if (sender !== undefined) return sender;
-  sender = older.get(key);
   if (sender === undefined) {
-    sender = {
-      tokens: BURST,
-      at: performance.now(),
-      lastLength: -1,
-      lastHash: 0,
-    };
-  } else {
-    older.delete(key);
+    sender = older.get(key);
+    if (sender === undefined) {
+      sender = {
+        hostname: from.hostname,
+        tokens: BURST,
+        at: Date.now(),
+        lastLength: -1,
+        lastHash: 0,
+      };
+    } else {
+      older.delete(key);
+    }
+    if (newer.size >= MAX_REMEMBERED_SENDERS / 2) {
+      older = newer;
+      newer = new Map();
+    }
+    newer.set(key, sender);
   }
-  if (newer.size >= MAX_REMEMBERED_SENDERS / 2) {
-    older = newer;
-    newer = new Map();
-  }
-  newer.set(key, sender);
+  last = sender;
+  lastPort = from.port;
   return sender;
 }
 
-/** FNV-1a, 32 bits: enough to tell our last reply from another request. */
+/** How many bytes at each end of a reply {@linkcode hashOf} reads. */
+const HASHED_ENDS = 128;
+
+/**
+ * FNV-1a, 32 bits, of the first and last 128 bytes (all of a shorter reply):
+ * enough to tell our last reply from another request of the same length,
+ * and cheap whatever the size.
+ */
 function hashOf(bytes: Uint8Array): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
+  const head = Math.min(bytes.length, HASHED_ENDS);
+  for (let i = 0; i < head; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  for (
+    let i = Math.max(head, bytes.length - HASHED_ENDS);
+    i < bytes.length;
+    i++
+  ) {
     hash = Math.imul(hash ^ bytes[i], 0x01000193);
   }
   return hash >>> 0;
@@ -224,8 +256,9 @@ function hashOf(bytes: Uint8Array): number {
 
 /** Takes one answer from the sender's budget; false if none is left. */
 function spend(sender: Sender): boolean {
-  const now = performance.now();
-  const refill = (now - sender.at) * budget / 1000;
+  const now = Date.now();
+  // A clock set back refills nothing; one set forward refills the burst.
+  const refill = Math.max(0, now - sender.at) * budget / 1000;
   sender.tokens = Math.min(BURST, sender.tokens + refill);
   sender.at = now;
   if (sender.tokens < 1) return false;
@@ -298,11 +331,7 @@ export function refusalReason(
   ) {
     return `${formatAddress(from)} sent back our last reply to it (an echo)`;
   }
-  if (!spend(sender)) {
-    return `${formatAddress(from)} is past its budget of ${BURST} answers ` +
-      `at once and ${budget.toLocaleString("en-US")} a second ` +
-      "(a loop, or a flood from one port)";
-  }
+  if (!spend(sender)) return formatAddress(from) + pastBudget;
   sender.lastLength = reply.length;
   sender.lastHash = hashOf(reply);
   return undefined;

@@ -157,7 +157,7 @@ Deno.test("refusalReason() never answers our own last reply sent back, however l
   }
 });
 
-Deno.test("refusalReason() answers one sender a burst, then only as fast as its budget refills", () => {
+Deno.test("refusalReason() answers one sender a burst, then only as fast as its budget refills", async () => {
   const from = udp("127.0.0.1", 42000);
   const other = udp("127.0.0.1", 42001);
   try {
@@ -174,12 +174,9 @@ Deno.test("refusalReason() answers one sender a burst, then only as fast as its 
     );
     // Another sender has a budget of its own.
     assertEquals(refusalReason(SERVER, other, hi, okHi), undefined);
-    // A budget of a million a second refills at once.
+    // A budget of a million a second refills within a millisecond.
     setBudget(1_000_000);
-    const start = performance.now();
-    while (performance.now() === start) {
-      // a microsecond or so
-    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
     assertEquals(refusalReason(SERVER, from, hi, okHi), undefined);
   } finally {
     setBudget(DEFAULT_BUDGET);
