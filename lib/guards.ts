@@ -281,7 +281,7 @@ function spend(sender: Sender): boolean {
  * const hi = new TextEncoder().encode("hi");
  * assertEquals(
  *   refusalReason(server, from, hi, hi),
- *   "source port 53 is below 1024: a service's, not a client's",
+ *   "127.0.0.1:53 sends from a service's port (below 1024)",
  * );
  * ```
  *
@@ -300,10 +300,10 @@ export function refusalReason(
 ): string | undefined {
   if (from.transport !== "udp") return "not a UDP sender";
   // Who may be answered: a client's port and address.
-  if (from.port < FIRST_ANSWERED_PORT) {
-    return `source port ${from.port} is below 1024: a service's, not a client's`;
+  if (from.port < FIRST_ANSWERED_PORT || from.port === NFS_PORT) {
+    const which = from.port === NFS_PORT ? "NFS's" : "below 1024";
+    return `${formatAddress(from)} sends from a service's port (${which})`;
   }
-  if (from.port === NFS_PORT) return "source port 2049 is NFS's";
   if (server.transport === "udp" && from.port === server.port) {
     return `source port ${from.port} is this server's own port`;
   }

@@ -42,7 +42,11 @@ Deno.test("refusalReason() never answers a source port below 1024, nor NFS's 204
   }
   assertEquals(
     refusalReason(SERVER, udp("127.0.0.1", 53), hi, okHi),
-    "source port 53 is below 1024: a service's, not a client's",
+    "127.0.0.1:53 sends from a service's port (below 1024)",
+  );
+  assertEquals(
+    refusalReason(SERVER, udp("::1", 2049), hi, okHi),
+    "[::1]:2049 sends from a service's port (NFS's)",
   );
   for (const port of [1024, 1900, 2048, 2050, 11211, 65535]) {
     assertEquals(
