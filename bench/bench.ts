@@ -7,7 +7,7 @@
  *
  * Each server starts on 127.0.0.1 port 0 with its stdout going to a file,
  * then the load generator (`bench/load.c`, compiled now) drives it twice,
- * from 1,000 source ports in turn, as many clients would (one port would
+ * from 2,000 source ports in turn, as many clients would (one port would
  * soon be past a server's budget of answers, `lib/guards.ts`):
  * as fast as it answers (64 datagrams kept in flight; a warm-up, then the
  * counted seconds), then at a fixed moderate rate to time each round trip.

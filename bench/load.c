@@ -5,7 +5,7 @@
  * (sendmmsg/recvmmsg on non-blocking, connected sockets) while the servers
  * under test answer one datagram at a time.
  *
- * It sends from --sources sockets, each its own source port (1,000 by
+ * It sends from --sources sockets, each its own source port (2,000 by
  * default), in turn, one batch from each, as that many clients would: the
  * servers give each sender (address and port) a budget of answers a second
  * (lib/guards.ts), and a benchmark measures the servers, not that budget.
@@ -61,7 +61,7 @@
 #define SECONDS_1900_TO_1970 2208988800LL
 #define TIME_TOLERANCE 5 /* seconds a time reply may be off */
 #define UNNUMBERED (-2)  /* a good reply that names no request */
-#define DEFAULT_SOURCES 1000
+#define DEFAULT_SOURCES 2000
 #define MAX_SOURCES 4096
 
 static int64_t now_ns(void) {

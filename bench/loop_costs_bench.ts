@@ -25,12 +25,12 @@ const from: Deno.NetAddr = {
   hostname: "127.0.0.1",
   port: 40_000,
 };
-// The benchmark's load generator sends from 1,000 ports in turn, and so do
+// The benchmark's load generator sends from 2,000 ports in turn, and so do
 // these calls: each sender is one the guards have seen before. The largest
 // --budget keeps a tight loop within every sender's budget, so that the
 // answer is timed, not a refusal.
 const senders = Array.from(
-  { length: 1_000 },
+  { length: 2_000 },
   (_, i): Deno.NetAddr => ({ ...from, port: 20_000 + i }),
 );
 setBudget(BUDGET_RANGE.max);
@@ -59,7 +59,7 @@ Deno.bench("reply: a new array, as the bare loop makes it", {
   out.set(data, prefix.length);
 });
 Deno.bench(
-  "safeToAnswer (lib/guards.ts), 1,000 senders in turn",
+  "safeToAnswer (lib/guards.ts), 2,000 senders in turn",
   { group: "step" },
   () => {
     safeToAnswer(server, senders[turn++ % senders.length], data, reply);

@@ -49,7 +49,7 @@ export interface LoadSettings {
  * that budget instead of the server. Spread over these, the fastest server
  * here asks less than half of the default budget of any one port.
  */
-export const SOURCES = 1_000;
+export const SOURCES = 2_000;
 
 /** What one run of one server measured. */
 export interface Run {

@@ -415,7 +415,7 @@ export async function forgeFromDistinctSources(
 /**
  * How many client ports the floods here spread their requests over, in
  * turn, as that many clients would. A server answers one port a burst of
- * 100, then 1,000 a second (`lib/guards.ts`): a flood from one port would
+ * 100, then 500 a second (`lib/guards.ts`): a flood from one port would
  * test that budget, not the server.
  */
 export const CLIENT_PORTS = 64;
