@@ -30,6 +30,7 @@
  * @module
  */
 import { parseArgs } from "jsr:@std/cli@^1/parse-args";
+import { BURST, DEFAULT_BUDGET } from "../lib/guards.ts";
 import {
   BENCH_DIR,
   buildCPrograms,
@@ -693,6 +694,7 @@ async function saveResults(results: Results): Promise<void> {
       latency_rate: settings.latencyRate,
       latency_count: settings.latencyCount,
       sources: SOURCES,
+      budget: { burst: BURST, per_second: DEFAULT_BUDGET },
       ffi_batch: Number(FFI_BATCH),
       ffi_small_batch: Number(FFI_SMALL_BATCH),
       payload: "benchmark message XXXXXXXX (26 bytes)",

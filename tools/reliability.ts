@@ -446,7 +446,7 @@ export async function distinctSourceFigures() {
 }
 
 /**
- * A plain echo server (`--prefix ""`), whose guard remembers up to 1,024
+ * A plain echo server (`--prefix ""`), whose guards remember up to 8,192
  * senders, sent {@linkcode DISTINCT_SOURCES} requests from distinct forged
  * loopback sources (127.1.0.1 and up), which it answers, with its heap
  * capped: whether it still answers, and its memory.
