@@ -86,7 +86,7 @@ export interface HostileFigures {
  * a server would answer (and log) only that port's budget of them
  * (`lib/guards.ts`), and the rest would test nothing.
  */
-export const HOSTILE_PORTS = 64;
+export const HOSTILE_PORTS = 256;
 
 /**
  * Sends `count` hostile datagrams from {@linkcode HOSTILE_PORTS} sockets in

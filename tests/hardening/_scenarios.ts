@@ -418,7 +418,7 @@ export async function forgeFromDistinctSources(
  * 100, then 500 a second (`lib/guards.ts`): a flood from one port would
  * test that budget, not the server.
  */
-export const CLIENT_PORTS = 64;
+export const CLIENT_PORTS = 256;
 
 /** What {@linkcode requestsFromManyPorts} sends, and how it checks replies. */
 export interface ManyPorts {
