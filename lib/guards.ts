@@ -47,7 +47,7 @@ export const REFUSAL_REPORT_MS = 10_000;
  * How many senders (address and port) the guards remember, for their budget
  * and their last reply; the least recently seen are forgotten first.
  */
-export const MAX_REMEMBERED_SENDERS = 8192;
+export const MAX_REMEMBERED_SENDERS = 8_192;
 
 /**
  * How many answers one sender (address and port) may get at once, before its
