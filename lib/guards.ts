@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { parseNumber } from "./cli.ts";
 import { formatAddress } from "./net.ts";
 import { warn } from "./log.ts";
 
@@ -156,12 +157,13 @@ function checkBroadcastOrMulticast(hostname: string): boolean {
     localBroadcasts.has(host);
 }
 
-/** The `--help` line of a server's `--budget N`. */
-export const BUDGET_HELP =
-  `answers a second to each sender (address and port) after its first ${BURST}`;
-
-/** The values `--budget` takes, for `parseNumber()` of `lib/cli.ts`. */
-export const BUDGET_RANGE = { min: 1, max: 1_000_000, whole: true } as const;
+/** A server's `--budget N` flag: its default value and its `--help` line. */
+export const BUDGET_FLAG: { readonly default: string; readonly help: string } =
+  {
+    default: String(DEFAULT_BUDGET),
+    help:
+      `answers a second to each sender (address and port) after its first ${BURST}`,
+  };
 
 /** What the guards remember of one sender (address and port). */
 interface Sender {
@@ -197,13 +199,22 @@ function budgetText(perSecond: number): string {
 
 /**
  * Sets how many answers a second one sender may get after its
- * {@linkcode BURST}: a server's `--budget`.
+ * {@linkcode BURST}, from a server's `--budget` as typed: a whole number from
+ * 1 to 1,000,000, or the program ends with one line and exit code 2
+ * (`parseNumber()` of `lib/cli.ts`).
  *
- * @param perSecond Answers a second, {@linkcode DEFAULT_BUDGET} by default.
+ * @example
+ * ```ts ignore
+ * import { setBudget } from "./guards.ts";
+ *
+ * setBudget(flags.budget);
+ * ```
+ *
+ * @param text Answers a second, {@linkcode DEFAULT_BUDGET} by default.
  */
-export function setBudget(perSecond: number): void {
-  budget = perSecond;
-  pastBudget = budgetText(perSecond);
+export function setBudget(text: string): void {
+  budget = parseNumber(text, "budget", { min: 1, max: 1_000_000, whole: true });
+  pastBudget = budgetText(budget);
 }
 
 function senderOf(from: Deno.NetAddr): Sender {

@@ -16,17 +16,10 @@ import {
   fail,
   onStopSignal,
   parseCommand,
-  parseNumber,
   parsePort,
   usage,
 } from "../lib/cli.ts";
-import {
-  BUDGET_HELP,
-  BUDGET_RANGE,
-  DEFAULT_BUDGET,
-  safeToAnswer,
-  setBudget,
-} from "../lib/guards.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -40,21 +33,21 @@ const flags = parseCommand({
     host: "127.0.0.1",
     port: "8888",
     prefix: "OK...",
-    budget: String(DEFAULT_BUDGET),
+    budget: BUDGET_FLAG.default,
   },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
     "--prefix TEXT":
       'text put before each reply, at most 32 bytes; "" for plain echo',
-    "--budget N": BUDGET_HELP,
+    "--budget N": BUDGET_FLAG.help,
   },
   notes: [
     "Talk to it: deno run -N scripts/echo_client.ts, or nc -u 127.0.0.1 8888",
   ],
 });
 const port = parsePort(flags.port);
-setBudget(parseNumber(flags.budget, "budget", BUDGET_RANGE));
+setBudget(flags.budget);
 // The reply is built from bytes: the prefix is encoded once, here.
 const prefix = new TextEncoder().encode(flags.prefix);
 if (prefix.length > 32) usage("--prefix may be at most 32 bytes");

@@ -12,20 +12,8 @@
  * @module
  */
 import { green } from "jsr:@std/fmt@^1/colors";
-import {
-  fail,
-  onStopSignal,
-  parseCommand,
-  parseNumber,
-  parsePort,
-} from "../lib/cli.ts";
-import {
-  BUDGET_HELP,
-  BUDGET_RANGE,
-  DEFAULT_BUDGET,
-  safeToAnswer,
-  setBudget,
-} from "../lib/guards.ts";
+import { fail, onStopSignal, parseCommand, parsePort } from "../lib/cli.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -34,16 +22,16 @@ const flags = parseCommand({
   name: "hello_server",
   summary: 'UDP "Hello, name" server: answers each name with "Hello, NAME!".',
   string: ["host", "port", "budget"],
-  default: { host: "127.0.0.1", port: "9999", budget: String(DEFAULT_BUDGET) },
+  default: { host: "127.0.0.1", port: "9999", budget: BUDGET_FLAG.default },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
-    "--budget N": BUDGET_HELP,
+    "--budget N": BUDGET_FLAG.help,
   },
   notes: ["Talk to it: deno run -N scripts/hello_client.ts"],
 });
 const port = parsePort(flags.port);
-setBudget(parseNumber(flags.budget, "budget", BUDGET_RANGE));
+setBudget(flags.budget);
 // #endregion flags
 
 // #region listen

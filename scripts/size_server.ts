@@ -20,13 +20,7 @@ import {
   parseNumber,
   parsePort,
 } from "../lib/cli.ts";
-import {
-  BUDGET_HELP,
-  BUDGET_RANGE,
-  DEFAULT_BUDGET,
-  safeToAnswer,
-  setBudget,
-} from "../lib/guards.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -41,14 +35,14 @@ const flags = parseCommand({
     port: "6666",
     drop: "0",
     seed: "",
-    budget: String(DEFAULT_BUDGET),
+    budget: BUDGET_FLAG.default,
   },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
     "--drop P": "ignore each request with this probability (0 to 1)",
     "--seed N": 'repeat the same drops: a whole number ("" for random)',
-    "--budget N": BUDGET_HELP,
+    "--budget N": BUDGET_FLAG.help,
   },
   notes: [
     "Talk to it: deno run -N scripts/size_client.ts, " +
@@ -56,7 +50,7 @@ const flags = parseCommand({
   ],
 });
 const port = parsePort(flags.port);
-setBudget(parseNumber(flags.budget, "budget", BUDGET_RANGE));
+setBudget(flags.budget);
 const drop = parseNumber(flags.drop, "drop", { min: 0, max: 1 });
 const seed = flags.seed === ""
   ? undefined

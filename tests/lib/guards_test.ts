@@ -166,7 +166,7 @@ Deno.test("refusalReason() answers one sender a burst, then only as fast as its 
   const other = udp("127.0.0.1", 42001);
   try {
     // One answer a second: this tight loop runs out after its burst.
-    setBudget(1);
+    setBudget("1");
     const answered = Array.from(
       { length: BURST + 50 },
       (_, i) => refusalReason(SERVER, from, encode(`n${i}`), okHi),
@@ -179,11 +179,11 @@ Deno.test("refusalReason() answers one sender a burst, then only as fast as its 
     // Another sender has a budget of its own.
     assertEquals(refusalReason(SERVER, other, hi, okHi), undefined);
     // A budget of a million a second refills within a millisecond.
-    setBudget(1_000_000);
+    setBudget("1000000");
     await new Promise((resolve) => setTimeout(resolve, 5));
     assertEquals(refusalReason(SERVER, from, hi, okHi), undefined);
   } finally {
-    setBudget(DEFAULT_BUDGET);
+    setBudget(String(DEFAULT_BUDGET));
   }
 });
 
