@@ -6,7 +6,9 @@
  * system calls each datagram costs.
  *
  * Each server starts on 127.0.0.1 port 0 with its stdout going to a file,
- * then the load generator (`bench/load.c`, compiled now) drives it twice:
+ * then the load generator (`bench/load.c`, compiled now) drives it twice,
+ * from 2,000 source ports in turn, as many clients would (one port would
+ * soon be past a server's budget of answers, `lib/guards.ts`):
  * as fast as it answers (64 datagrams kept in flight; a warm-up, then the
  * counted seconds), then at a fixed moderate rate to time each round trip.
  * Every server runs once per round, forward in odd rounds and backward in
@@ -28,6 +30,7 @@
  * @module
  */
 import { parseArgs } from "jsr:@std/cli@^1/parse-args";
+import { BURST, DEFAULT_BUDGET } from "../lib/guards.ts";
 import {
   BENCH_DIR,
   buildCPrograms,
@@ -56,6 +59,7 @@ import {
   type PairedRuns,
   readProc,
   type Run,
+  SOURCES,
   type SyscallCount,
   type Tools,
 } from "./measure.ts";
@@ -387,6 +391,10 @@ interface PairedRow {
   by_start: number[];
   a_per_s: Spread;
   b_per_s: Spread;
+  /** Lines on either server's stderr saying its guards refused a request. */
+  refusal_lines: number;
+  /** Requests that got no reply, in all the pairs' slices. */
+  lost: number;
 }
 // #endregion pairs
 
@@ -417,6 +425,8 @@ interface Row {
   dropped_lines: number;
   /** write() system calls per reply, median of the rounds. */
   writes_per_reply: number;
+  /** Lines on its stderr saying its guards refused a request, in all rounds. */
+  refusal_lines: number;
 }
 
 function median(values: number[]): number {
@@ -487,6 +497,7 @@ function summarize(byRound: Map<string, (Run | undefined)[]>): Row[] {
           : null,
         dropped_lines: total("dropped_lines"),
         writes_per_reply: pick("writes_per_reply"),
+        refusal_lines: total("refusal_lines"),
       };
     },
   );
@@ -527,6 +538,27 @@ function table(rows: Row[]): string {
   ).join("\n");
 }
 
+/**
+ * Whether the servers' guards refused any of the benchmark's requests: the
+ * load generator sends from {@linkcode SOURCES} ports, so that each stays
+ * within a server's budget of answers, and the benchmark measures servers,
+ * not that budget. Every server that runs the guards of `lib/guards.ts`
+ * says on stderr at once when it first refuses a request; the bare loops,
+ * Python, Node and C run none.
+ */
+function guardsFinding(rows: Row[], paired: PairedRow[]): string {
+  const refusals = [...rows, ...paired].reduce(
+    (sum, row) => sum + row.refusal_lines,
+    0,
+  );
+  const spread = `guards: requests from ${sig(SOURCES)} source ports in turn`;
+  return refusals === 0
+    ? `${spread}; they refused nothing (no "not answering" line on any ` +
+      "server's stderr)"
+    : `${spread}; WARNING: ${refusals} "not answering" line(s) on the ` +
+      "servers' stderr: the guards refused some of the load";
+}
+
 /** The acceptance lines: each target, the figure, PASS or FAIL. */
 function findings(rows: Row[], paired: PairedRow[]): string[] {
   const lines: string[] = [];
@@ -542,6 +574,7 @@ function findings(rows: Row[], paired: PairedRow[]): string[] {
           : "(WARNING: the load generator may limit the fastest servers)"),
     );
   }
+  lines.push(guardsFinding(rows, paired));
   const labelOf = (id: string) =>
     rows.find((row) => row.id === id)?.label ?? id;
   for (const pair of paired) {
@@ -660,6 +693,8 @@ async function saveResults(results: Results): Promise<void> {
       window: settings.window,
       latency_rate: settings.latencyRate,
       latency_count: settings.latencyCount,
+      sources: SOURCES,
+      budget: { burst: BURST, per_second: DEFAULT_BUDGET },
       ffi_batch: Number(FFI_BATCH),
       ffi_small_batch: Number(FFI_SMALL_BATCH),
       payload: "benchmark message XXXXXXXX (26 bytes)",
@@ -942,6 +977,8 @@ if (import.meta.main) {
         ),
         a_per_s: spread(runs.a),
         b_per_s: spread(runs.b),
+        refusal_lines: runs.refusal_lines,
+        lost: runs.lost,
       });
     }
     // #endregion paired
@@ -985,7 +1022,8 @@ if (import.meta.main) {
     console.log(
       `\nUDP servers on loopback: medians of ${flags.rounds} round(s), ` +
         `each server once per round. Throughput: ${WINDOW} datagrams in ` +
-        `flight, ${WARMUP_SECONDS} s warm-up, then ${flags.seconds} s ` +
+        `flight from ${sig(SOURCES)} source ports in turn, ` +
+        `${WARMUP_SECONDS} s warm-up, then ${flags.seconds} s ` +
         `counted. RTT: ${LATENCY_COUNT} datagrams at ${sig(LATENCY_RATE)}/s. ` +
         `× Python and × bare: median of the per-round ratios.\n`,
     );

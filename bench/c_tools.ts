@@ -140,6 +140,8 @@ export async function removeCPrograms(dir: string): Promise<void> {
 export interface ThroughputResult {
   mode: "throughput";
   window: number;
+  /** How many source ports (sockets) the requests went out from. */
+  sources: number;
   sent: number;
   replies: number;
   measured: number;
@@ -154,6 +156,8 @@ export interface ThroughputResult {
 export interface LatencyResult {
   mode: "latency";
   rate: number;
+  /** How many source ports (sockets) the requests went out from. */
+  sources: number;
   sent: number;
   replies: number;
   bad: number;

@@ -2,16 +2,23 @@
  * load.c: the benchmark's UDP load generator (Linux, C99).
  *
  * It must never be the bottleneck, so it batches its own system calls
- * (sendmmsg/recvmmsg on one non-blocking, connected socket) while the servers
+ * (sendmmsg/recvmmsg on non-blocking, connected sockets) while the servers
  * under test answer one datagram at a time.
+ *
+ * It sends from --sources sockets, each its own source port (2,000 by
+ * default), in turn, one batch from each, as that many clients would: the
+ * servers give each sender (address and port) a budget of answers a second
+ * (lib/guards.ts), and a benchmark measures the servers, not that budget.
+ * The replies come back to each socket; epoll says which have some.
  *
  *   load throughput HOST PORT [--seconds S] [--warmup S] [--window N]
  *                             [--count N] [--expect KIND] [--prefix TEXT]
+ *                             [--sources N]
  *     Keeps N datagrams in flight for S seconds (after a warm-up) and counts
  *     the replies; stops early after --count replies.
  *
  *   load latency HOST PORT [--rate R] [--count N] [--expect KIND]
- *                          [--prefix TEXT]
+ *                          [--prefix TEXT] [--sources N]
  *     Sends N datagrams at a fixed R per second, one at a time, and measures
  *     each round trip.
  *
@@ -37,6 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +61,8 @@
 #define SECONDS_1900_TO_1970 2208988800LL
 #define TIME_TOLERANCE 5 /* seconds a time reply may be off */
 #define UNNUMBERED (-2)  /* a good reply that names no request */
+#define DEFAULT_SOURCES 2000
+#define MAX_SOURCES 4096
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -68,7 +79,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: load throughput|latency HOST PORT [--seconds S] [--warmup S]"
           " [--window N] [--count N] [--rate R] [--expect echo|hello|size|time]"
-          " [--prefix TEXT]\n");
+          " [--prefix TEXT] [--sources N]\n");
   exit(2);
 }
 
@@ -76,7 +87,7 @@ enum expect { EXPECT_ECHO, EXPECT_HELLO, EXPECT_SIZE, EXPECT_TIME };
 
 struct options {
   double seconds, warmup, rate;
-  long window, count;
+  long window, count, sources;
   enum expect expect;
   const char *prefix;
 };
@@ -133,7 +144,33 @@ static int64_t check_reply(const char *reply, size_t len,
   return -1;
 }
 
-static int open_socket(const char *host, const char *port_text) {
+/* The sockets requests go out from, one source port each, and the epoll
+ * instance that says which of them have replies waiting. */
+static int sockets[MAX_SOURCES];
+static long source_count;
+static long next_source;
+static int epoll_fd;
+
+/* Makes sure this process may open `needed` files, raising its soft limit up
+ * to the hard one if it must. */
+static void allow_files(long needed) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) < 0) die("getrlimit");
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < (rlim_t)needed) {
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < (rlim_t)needed) {
+      fprintf(stderr, "load: --sources %ld needs %ld open files; ulimit -n "
+              "allows %llu\n", source_count, needed,
+              (unsigned long long)limit.rlim_max);
+      exit(1);
+    }
+    limit.rlim_cur = (rlim_t)needed;
+    if (setrlimit(RLIMIT_NOFILE, &limit) < 0) die("setrlimit");
+  }
+}
+
+/* Opens `sources` non-blocking sockets connected to HOST:PORT. */
+static void open_sockets(const char *host, const char *port_text,
+                         long sources) {
   struct sockaddr_storage addr;
   socklen_t addr_len;
   memset(&addr, 0, sizeof addr);
@@ -153,12 +190,27 @@ static int open_socket(const char *host, const char *port_text) {
     fprintf(stderr, "load: %s is not an IP address\n", host);
     exit(2);
   }
-  int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  if (fd < 0) die("socket");
-  int size = 4 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  if (connect(fd, (struct sockaddr *)&addr, addr_len) < 0) die("connect");
+  source_count = sources;
+  allow_files(sources + 16);
+  epoll_fd = epoll_create1(0);
+  if (epoll_fd < 0) die("epoll_create1");
+  for (long i = 0; i < sources; i++) {
+    int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) die("socket");
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (connect(fd, (struct sockaddr *)&addr, addr_len) < 0) die("connect");
+    struct epoll_event event = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0) die("epoll_ctl");
+    sockets[i] = fd;
+  }
+}
+
+/* The socket the next request or batch goes out from: each in turn. */
+static int next_socket(void) {
+  int fd = sockets[next_source];
+  next_source = (next_source + 1) % source_count;
   return fd;
 }
 
@@ -167,15 +219,16 @@ static char reply_buf[BATCH][MAX_REPLY];
 static struct iovec reply_iov[BATCH];
 static struct mmsghdr reply_msg[BATCH];
 
-static int receive_batch(int fd) {
-  for (int i = 0; i < BATCH; i++) {
+/* Reads what one socket has, into the reply buffers from `first` on. */
+static int receive_from(int fd, int first) {
+  for (int i = first; i < BATCH; i++) {
     reply_iov[i].iov_base = reply_buf[i];
     reply_iov[i].iov_len = MAX_REPLY;
     memset(&reply_msg[i].msg_hdr, 0, sizeof reply_msg[i].msg_hdr);
     reply_msg[i].msg_hdr.msg_iov = &reply_iov[i];
     reply_msg[i].msg_hdr.msg_iovlen = 1;
   }
-  int n = recvmmsg(fd, reply_msg, BATCH, MSG_DONTWAIT, NULL);
+  int n = recvmmsg(fd, reply_msg + first, BATCH - first, MSG_DONTWAIT, NULL);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
     if (errno == ECONNREFUSED) {
       fprintf(stderr, "load: nothing listens on that port\n");
@@ -186,15 +239,29 @@ static int receive_batch(int fd) {
   return n < 0 ? 0 : n;
 }
 
-static void wait_readable(int fd, int64_t timeout_ns) {
-  struct pollfd p = {.fd = fd, .events = POLLIN};
+/* Reads up to BATCH waiting replies, from whichever sockets have some. */
+static int receive_batch(void) {
+  if (source_count == 1) return receive_from(sockets[0], 0);
+  static struct epoll_event ready[BATCH];
+  int count = epoll_wait(epoll_fd, ready, BATCH, 0);
+  if (count < 0 && errno != EINTR) die("epoll_wait");
+  int got = 0;
+  for (int i = 0; i < count && got < BATCH; i++)
+    got += receive_from(sockets[ready[i].data.u32], got);
+  return got;
+}
+
+/* Waits until a reply is waiting on some socket, or `timeout_ns` passed. */
+static void wait_readable(int64_t timeout_ns) {
+  struct pollfd p = {.fd = source_count == 1 ? sockets[0] : epoll_fd,
+                     .events = POLLIN};
   if (timeout_ns < 0) timeout_ns = 0;
   struct timespec ts = {.tv_sec = timeout_ns / 1000000000LL,
                         .tv_nsec = timeout_ns % 1000000000LL};
   ppoll(&p, 1, &ts, NULL);
 }
 
-static int throughput(int fd, const struct options *o) {
+static int throughput(const struct options *o) {
   size_t prefix_len = strlen(o->prefix);
   static char send_buf[BATCH][PAYLOAD_LEN + 1];
   static struct iovec send_iov[BATCH];
@@ -221,7 +288,7 @@ static int throughput(int fd, const struct options *o) {
         send_msg[i].msg_hdr.msg_iov = &send_iov[i];
         send_msg[i].msg_hdr.msg_iovlen = 1;
       }
-      int n = sendmmsg(fd, send_msg, (unsigned)room, MSG_DONTWAIT);
+      int n = sendmmsg(next_socket(), send_msg, (unsigned)room, MSG_DONTWAIT);
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
           errno != ECONNREFUSED && errno != ENOBUFS)
         die("sendmmsg");
@@ -231,7 +298,7 @@ static int throughput(int fd, const struct options *o) {
         sent += n;
       }
     }
-    int got = receive_batch(fd);
+    int got = receive_batch();
     now = now_ns();
     for (int i = 0; i < got; i++) {
       int64_t seq = check_reply(reply_buf[i], reply_msg[i].msg_len, o,
@@ -257,7 +324,7 @@ static int throughput(int fd, const struct options *o) {
         lost_below = next_seq;
         last_progress = now;
       } else {
-        wait_readable(fd, 1000000);
+        wait_readable(1000000);
         now = now_ns();
       }
     }
@@ -265,10 +332,11 @@ static int throughput(int fd, const struct options *o) {
   double seconds = (double)(now - measure_from) / 1e9;
   if (seconds > o->seconds) seconds = o->seconds;
   if (seconds <= 0) seconds = (double)(now - start) / 1e9;
-  printf("{\"mode\":\"throughput\",\"window\":%ld,\"sent\":%ld,\"replies\":%ld,"
+  printf("{\"mode\":\"throughput\",\"window\":%ld,\"sources\":%ld,"
+         "\"sent\":%ld,\"replies\":%ld,"
          "\"measured\":%ld,\"seconds\":%.4f,\"per_second\":%.1f,\"bad\":%ld,"
          "\"late\":%ld,\"lost\":%ld}\n",
-         o->window, sent, replies, measured, seconds,
+         o->window, source_count, sent, replies, measured, seconds,
          seconds > 0 ? measured / seconds : 0.0, bad, late, lost);
   return 0;
 }
@@ -278,7 +346,7 @@ static int compare_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static int latency(int fd, const struct options *o) {
+static int latency(const struct options *o) {
   size_t prefix_len = strlen(o->prefix);
   long count = o->count;
   int64_t *sent_at = calloc((size_t)count, sizeof *sent_at);
@@ -294,7 +362,7 @@ static int latency(int fd, const struct options *o) {
     if (i < count && now >= next) {
       fill_payload(payload, (uint32_t)i);
       sent_at[i] = now_ns();
-      if (send(fd, payload, PAYLOAD_LEN, MSG_DONTWAIT) < 0 &&
+      if (send(next_socket(), payload, PAYLOAD_LEN, MSG_DONTWAIT) < 0 &&
           errno != ECONNREFUSED)
         die("send");
       last_send = sent_at[i];
@@ -303,7 +371,7 @@ static int latency(int fd, const struct options *o) {
       continue;
     }
     if (i >= count && (received >= count || now - last_send > DRAIN_NS)) break;
-    int got = receive_batch(fd);
+    int got = receive_batch();
     int64_t at = now_ns();
     for (int k = 0; k < got; k++) {
       int64_t seq = check_reply(reply_buf[k], reply_msg[k].msg_len, o,
@@ -322,7 +390,7 @@ static int latency(int fd, const struct options *o) {
     }
     if (got == 0) {
       int64_t until = i < count ? next : last_send + DRAIN_NS;
-      wait_readable(fd, until - now_ns());
+      wait_readable(until - now_ns());
     }
   }
   int64_t *done = calloc((size_t)(received > 0 ? received : 1), sizeof *done);
@@ -333,17 +401,19 @@ static int latency(int fd, const struct options *o) {
   double p50 = n ? done[(n - 1) * 50 / 100] / 1000.0 : -1;
   double p99 = n ? done[(n - 1) * 99 / 100] / 1000.0 : -1;
   double max = n ? done[n - 1] / 1000.0 : -1;
-  printf("{\"mode\":\"latency\",\"rate\":%.0f,\"sent\":%ld,\"replies\":%ld,"
+  printf("{\"mode\":\"latency\",\"rate\":%.0f,\"sources\":%ld,"
+         "\"sent\":%ld,\"replies\":%ld,"
          "\"bad\":%ld,\"lost\":%ld,\"p50_us\":%.1f,\"p99_us\":%.1f,"
          "\"max_us\":%.1f}\n",
-         o->rate, count, n, bad, count - n, p50, p99, max);
+         o->rate, source_count, count, n, bad, count - n, p50, p99, max);
   return 0;
 }
 
 int main(int argc, char **argv) {
   if (argc < 4) usage();
   struct options o = {.seconds = 1.0, .warmup = 0.2, .rate = 2000,
-                      .window = 64, .count = 0, .expect = EXPECT_ECHO,
+                      .window = 64, .count = 0, .sources = DEFAULT_SOURCES,
+                      .expect = EXPECT_ECHO,
                       .prefix = "OK..."};
   for (int i = 4; i < argc; i++) {
     if (i + 1 >= argc) usage();
@@ -354,6 +424,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(name, "--count")) o.count = atol(value);
     else if (!strcmp(name, "--rate")) o.rate = atof(value);
     else if (!strcmp(name, "--prefix")) o.prefix = value;
+    else if (!strcmp(name, "--sources")) o.sources = atol(value);
     else if (!strcmp(name, "--expect")) {
       if (!strcmp(value, "echo")) o.expect = EXPECT_ECHO;
       else if (!strcmp(value, "hello")) o.expect = EXPECT_HELLO;
@@ -365,14 +436,15 @@ int main(int argc, char **argv) {
   }
   if (!(o.seconds > 0 && o.seconds <= MAX_SECONDS) || o.warmup < 0 ||
       o.warmup > MAX_SECONDS || o.window < 1 || o.window > 4096 || o.count < 0 ||
-      !(o.rate >= 1 && o.rate <= 1e6))
+      !(o.rate >= 1 && o.rate <= 1e6) || o.sources < 1 ||
+      o.sources > MAX_SOURCES)
     usage();
-  int fd = open_socket(argv[2], argv[3]);
-  if (!strcmp(argv[1], "throughput")) return throughput(fd, &o);
+  open_sockets(argv[2], argv[3], o.sources);
+  if (!strcmp(argv[1], "throughput")) return throughput(&o);
   if (!strcmp(argv[1], "latency")) {
     if (o.count <= 0) o.count = 1000;
     if (o.count > 1000000 || o.count / o.rate > MAX_SECONDS) usage();
-    return latency(fd, &o);
+    return latency(&o);
   }
   usage();
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { safeToAnswer } from "../lib/guards.ts";
+import { safeToAnswer, setBudget } from "../lib/guards.ts";
 import { formatAddress } from "../lib/net.ts";
 import { safeText, shownAsIs } from "../lib/text.ts";
 
@@ -25,6 +25,16 @@ const from: Deno.NetAddr = {
   hostname: "127.0.0.1",
   port: 40_000,
 };
+// The benchmark's load generator sends from 2,000 ports in turn, and so do
+// these calls: each sender is one the guards have seen before. The largest
+// --budget keeps a tight loop within every sender's budget, so that the
+// answer is timed, not a refusal.
+const senders = Array.from(
+  { length: 2_000 },
+  (_, i): Deno.NetAddr => ({ ...from, port: 20_000 + i }),
+);
+setBudget("1000000");
+let turn = 0;
 const prefix = new TextEncoder().encode("OK...");
 const payload = new TextEncoder().encode("benchmark message 0000002a");
 // As in the script: the payload lands right after the prefix.
@@ -48,9 +58,20 @@ Deno.bench("reply: a new array, as the bare loop makes it", {
   out.set(prefix);
   out.set(data, prefix.length);
 });
-Deno.bench("safeToAnswer (lib/guards.ts)", { group: "step" }, () => {
-  safeToAnswer(server, from, data, reply);
-});
+Deno.bench(
+  "safeToAnswer (lib/guards.ts), 2,000 senders in turn",
+  { group: "step" },
+  () => {
+    safeToAnswer(server, senders[turn++ % senders.length], data, reply);
+  },
+);
+Deno.bench(
+  "safeToAnswer (lib/guards.ts), each sender 8 times in a row",
+  { group: "step" },
+  () => {
+    safeToAnswer(server, senders[(turn++ >> 3) % senders.length], data, reply);
+  },
+);
 Deno.bench("shownAsIs: a plain ASCII payload, copied as it is", {
   group: "step",
 }, () => {

@@ -42,6 +42,15 @@ export interface LoadSettings {
   latencyCount: number;
 }
 
+/**
+ * How many source ports (sockets) the load generator sends from, in turn, as
+ * that many clients would. The servers give each sender a budget of answers
+ * a second (`lib/guards.ts`): from one port, the benchmark would measure
+ * that budget instead of the server. Spread over these, the fastest server
+ * here asks less than half of the default budget of any one port.
+ */
+export const SOURCES = 2_000;
+
 /** What one run of one server measured. */
 export interface Run {
   replies_per_s: number;
@@ -57,6 +66,8 @@ export interface Run {
   /** write() calls (the log's) per reply during the throughput run. */
   writes_per_reply: number;
   answered: number;
+  /** Lines on the server's stderr saying its guards refused a request. */
+  refusal_lines: number;
 }
 
 const READY = / listening on (\[[^\]]+\]|[^:\s]+):(\d+)/;
@@ -174,6 +185,17 @@ async function peakRssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/**
+ * Counts the lines in a server's stderr that say its guards refused a
+ * request (`not answering: …`, `lib/guards.ts`). The first refusal is always
+ * reported at once, so none means the guards refused nothing.
+ */
+async function countRefusals(errFile: string): Promise<number> {
+  const text = await Deno.readTextFile(errFile).catch(() => "");
+  return text.split("\n").filter((line) => line.startsWith("not answering"))
+    .length;
+}
+
 /** Counts a log's lines, and the lines the log writer says it dropped. */
 async function countLog(
   path: string,
@@ -225,6 +247,8 @@ export async function measure(
       String(options.warmupSeconds),
       "--window",
       String(options.window),
+      "--sources",
+      String(SOURCES),
       "--expect",
       expect,
     ], loadCpu);
@@ -238,12 +262,15 @@ export async function measure(
       String(options.latencyRate),
       "--count",
       String(options.latencyCount),
+      "--sources",
+      String(SOURCES),
       "--expect",
       expect,
     ], loadCpu);
     const peak = await peakRssMb(running.pid);
     await stopServer(running);
     const log = logs ? await countLog(outFile) : { lines: 1, dropped: 0 };
+    const refusals = await countRefusals(`${outFile}.err`);
     return {
       replies_per_s: throughput.per_second,
       cpu_us_per_reply: (cpuAfter - cpuBefore) / 1000 /
@@ -259,6 +286,7 @@ export async function measure(
       writes_per_reply: (writesAfter - writesBefore) /
         Math.max(throughput.replies, 1),
       answered: throughput.replies + latency.replies,
+      refusal_lines: refusals,
     };
   } finally {
     await stopServer(running);
@@ -284,6 +312,10 @@ export interface PairedRuns {
   ratios: number[];
   /** Which start of the two servers each pair was measured in, from 0. */
   starts: number[];
+  /** Lines on either server's stderr saying its guards refused a request. */
+  refusal_lines: number;
+  /** Requests the load generator sent that got no reply, in all slices. */
+  lost: number;
 }
 
 /**
@@ -314,6 +346,8 @@ export async function measurePaired(
   const cpu = options.pin ? 1 : undefined;
   const loadCpu = options.pin ? 0 : undefined;
   const starts = Math.max(1, Math.min(options.starts ?? 1, options.pairs));
+  let refusals = 0;
+  let lost = 0;
   const slice = async (server: Running, expect: Expect) => {
     const result = await runLoad<ThroughputResult>(tools.c.load, [
       "throughput",
@@ -325,15 +359,19 @@ export async function measurePaired(
       "0.1",
       "--window",
       "64",
+      "--sources",
+      String(SOURCES),
       "--expect",
       expect,
     ], loadCpu);
+    lost += result.lost;
     return result.per_second;
   };
   let started: Running[] = [];
   const stopAll = async () => {
     for (const server of started) {
       await stopServer(server);
+      refusals += await countRefusals(`${server.outFile}.err`);
       await Deno.remove(server.outFile).catch(() => {});
       await Deno.remove(`${server.outFile}.err`).catch(() => {});
     }
@@ -353,7 +391,12 @@ export async function measurePaired(
     return servers;
   };
   try {
-    const runs: PairedRuns = { a: [], b: [], ratios: [], starts: [] };
+    const runs = {
+      a: [] as number[],
+      b: [] as number[],
+      ratios: [] as number[],
+      starts: [] as number[],
+    };
     let servers: Running[] = [];
     for (let pair = 0; pair < options.pairs; pair++) {
       const start = Math.floor(pair * starts / options.pairs);
@@ -375,7 +418,8 @@ export async function measurePaired(
       runs.ratios.push(rateA / rateB);
       runs.starts.push(start);
     }
-    return runs;
+    await stopAll();
+    return { ...runs, refusal_lines: refusals, lost };
   } finally {
     await stopAll();
   }
@@ -531,6 +575,8 @@ export async function countSyscalls(
       "0",
       "--window",
       "64",
+      "--sources",
+      String(SOURCES),
       "--expect",
       expect,
     ]);

@@ -56,6 +56,11 @@ export interface ServerResult {
   peak_rss_mb: number;
   /** Log lines the server's writer reported dropping. */
   dropped_lines: number;
+  /**
+   * Lines on its stderr saying its guards refused a request, in all rounds
+   * (older runs: none).
+   */
+  refusal_lines?: number;
 }
 
 /** Two servers measured in turn (`deno task bench`'s paired comparisons). */
@@ -76,6 +81,8 @@ export interface PairedResult {
   ratio: Spread & { runs: number[] };
   /** The median ratio of each start's pairs (older runs: none). */
   by_start?: number[];
+  /** Lines on either server's stderr saying its guards refused a request. */
+  refusal_lines?: number;
 }
 
 /** A benchmark run (`bench/results/latest.json`), as far as the page reads it. */
@@ -97,6 +104,13 @@ export interface BenchResults {
   settings: {
     /** How many rounds. */
     rounds: number;
+    /**
+     * How many source ports the load generator sent from, in turn (older
+     * runs: none, and one port).
+     */
+    sources?: number;
+    /** The servers' budget of answers per sender (older runs: none). */
+    budget?: { burst: number; per_second: number };
   };
   /** One row per server. */
   servers: ServerResult[];
@@ -357,6 +371,18 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     servers,
   );
 
+  // The load's spread over source ports, and what the guards refused of it:
+  // undefined for a run made before either was recorded.
+  const sources = bench.settings.sources;
+  const perSource = sources === undefined
+    ? undefined
+    : fastest.replies_per_s.max / sources;
+  const recorded = [...servers, ...(bench.paired ?? [])]
+    .map((row) => row.refusal_lines);
+  const refusalLines = recorded.some((lines) => lines === undefined)
+    ? undefined
+    : recorded.reduce((sum: number, lines) => sum + (lines ?? 0), 0);
+
   // The comparisons measured in turn, and how far their pairs moved.
   const pairedRows = (bench.paired ?? []).map((pair) => {
     const [a, b] = [byId[pair.a], byId[pair.b]];
@@ -457,6 +483,10 @@ export function pageFigures(bench: BenchResults, words: PageWords) {
     fastest,
     runnerUp,
     loadLimitedNone,
+    sources,
+    perSource,
+    refusalLines,
+    budget: bench.settings.budget,
     pairedRows,
     inTurn,
     inTurnRange,

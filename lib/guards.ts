@@ -1,25 +1,35 @@
 /**
- * Guards every server runs before it answers: no reflection loops, no
- * amplification, no answers to addresses that no real client sends from.
+ * Guards every server runs before it answers: no loops, with our servers or
+ * with any other service, no amplification, no answers to addresses that no
+ * real client sends from.
  *
- * UDP's source address can be forged. A request "from" another server makes
- * two servers answer each other for ever, and a request "from" a broadcast
- * address makes the reply go to a whole network. So a server stays silent
- * when the sender is not a plausible client, or when the request looks like
- * a reply of one of these servers, and says so on stderr, at most once every
- * 10 seconds in all, with a count.
+ * UDP's source address can be forged. A request "from" another service makes
+ * the server and that service answer each other for ever, and a request
+ * "from" a broadcast address makes the reply go to a whole network. So a
+ * server stays silent when the sender is not a plausible client (a port below
+ * 1024, as OpenBSD's inetd does; a broadcast address), when the request looks
+ * like a reply of one of these servers, when it is the server's own last reply
+ * to that sender coming back, or when that sender has used up its budget of
+ * answers (as DNS servers' response rate limiting does). It says so on
+ * stderr, at most once every 10 seconds in all, with a count.
  *
  * @module
  */
+import { parseNumber } from "./cli.ts";
 import { formatAddress } from "./net.ts";
 import { warn } from "./log.ts";
 
 /**
- * Source ports a server never answers: 0 (not a real sender) and the classic
- * UDP services that answer anything (echo 7, discard 9, daytime 13, chargen
- * 19, time 37).
+ * Source ports below this are never answered: they belong to system services
+ * (echo 7, DNS 53, NTP 123, SNMP 161, ...), not to clients, and 0 is no real
+ * sender. OpenBSD's inetd (`dg_badinput()`) refuses them for its own UDP
+ * services, for the same reason: a reply there could start a loop with the
+ * service.
  */
-export const REFUSED_SOURCE_PORTS: readonly number[] = [0, 7, 9, 13, 19, 37];
+export const FIRST_ANSWERED_PORT = 1024;
+
+/** NFS's port, which OpenBSD's inetd never answers either. */
+export const NFS_PORT = 2049;
 
 /**
  * How many bytes bigger than its request a reply may be. Every reply here
@@ -34,8 +44,29 @@ export const MAX_PAYLOAD = 65_507;
 /** How often, at most, refusals are reported on stderr. */
 export const REFUSAL_REPORT_MS = 10_000;
 
-/** How many senders the loop guard remembers; the oldest is forgotten first. */
-export const MAX_REMEMBERED_SENDERS = 1024;
+/**
+ * How many senders (address and port) the guards remember, for their budget
+ * and their last reply; the least recently seen are forgotten first.
+ */
+export const MAX_REMEMBERED_SENDERS = 8_192;
+
+/**
+ * How many answers one sender (address and port) may get at once, before its
+ * budget's refill, {@linkcode DEFAULT_BUDGET} a second, holds it back. A loop
+ * with another service runs as fast as the two can answer, far faster than
+ * the refill, so it ends after about this many answers.
+ */
+export const BURST = 100;
+
+/**
+ * Answers a second one sender may get after its {@linkcode BURST}, unless
+ * the server's `--budget` says otherwise: far more than a person or a client
+ * of these protocols asks for, and less than a loop between two programs on
+ * one machine runs, even while they start (the reliability page measures
+ * such loops). One client sending as fast as it can from one port asks for
+ * more: it is answered at this rate.
+ */
+export const DEFAULT_BUDGET = 500;
 
 const decoder = new TextDecoder();
 const REPLY_SHAPES = [
@@ -126,17 +157,132 @@ function checkBroadcastOrMulticast(hostname: string): boolean {
     localBroadcasts.has(host);
 }
 
-// Senders whose last request came straight back as its own reply (plain
-// echo), to stop two reflectors bouncing one datagram for ever.
-const reflected = new Map<
-  string,
-  { length: number; head: Uint8Array; at: number; repeats: number }
->();
-const HEAD_BYTES = 64;
-const REPEAT_WINDOW_MS = 1_000;
+/** A server's `--budget N` flag: its default value and its `--help` line. */
+export const BUDGET_FLAG: { readonly default: string; readonly help: string } =
+  {
+    default: String(DEFAULT_BUDGET),
+    help:
+      `answers a second to each sender (address and port) after its first ${BURST}`,
+  };
+
+/** What the guards remember of one sender (address and port). */
+interface Sender {
+  /** Its address, to tell it from another sender on the same port. */
+  hostname: string;
+  /** Answers it may still get: up to {@linkcode BURST}, refilled over time. */
+  tokens: number;
+  /** When `tokens` was last worked out (`Date.now()`). */
+  at: number;
+  /** The length of our last reply to it; -1 before the first. */
+  lastLength: number;
+  /** A hash of our last reply to it: see {@linkcode hashOf}. */
+  lastHash: number;
+}
+
+// Senders in two generations: one seen again moves to the newer, and when the
+// newer is full the older is forgotten whole. So at most
+// MAX_REMEMBERED_SENDERS are kept, and the least recently seen go first.
+let newer = new Map<string, Sender>();
+let older = new Map<string, Sender>();
+// The last sender, at hand: a client sends many datagrams in a row.
+let last: Sender | undefined;
+let lastPort = -1;
+let budget = DEFAULT_BUDGET;
+let pastBudget = budgetText(DEFAULT_BUDGET);
+
+/** The end of the refusal for a sender past its budget. */
+function budgetText(perSecond: number): string {
+  return ` is past its budget of ${BURST} answers at once and ` +
+    `${perSecond.toLocaleString("en-US")} a second ` +
+    "(a loop, or a flood from one port)";
+}
 
 /**
- * Why a server must not answer, or `undefined` if it may.
+ * Sets how many answers a second one sender may get after its
+ * {@linkcode BURST}, from a server's `--budget` as typed: a whole number from
+ * 1 to 1,000,000, or the program ends with one line and exit code 2
+ * (`parseNumber()` of `lib/cli.ts`).
+ *
+ * @example
+ * ```ts ignore
+ * import { setBudget } from "./guards.ts";
+ *
+ * setBudget(flags.budget);
+ * ```
+ *
+ * @param text Answers a second, {@linkcode DEFAULT_BUDGET} by default.
+ */
+export function setBudget(text: string): void {
+  budget = parseNumber(text, "budget", { min: 1, max: 1_000_000, whole: true });
+  pastBudget = budgetText(budget);
+}
+
+function senderOf(from: Deno.NetAddr): Sender {
+  if (from.port === lastPort && from.hostname === last?.hostname) return last;
+  const key = `${from.hostname} ${from.port}`;
+  let sender = newer.get(key);
+  if (sender === undefined) {
+    sender = older.get(key);
+    if (sender === undefined) {
+      sender = {
+        hostname: from.hostname,
+        tokens: BURST,
+        at: Date.now(),
+        lastLength: -1,
+        lastHash: 0,
+      };
+    } else {
+      older.delete(key);
+    }
+    if (newer.size >= MAX_REMEMBERED_SENDERS / 2) {
+      older = newer;
+      newer = new Map();
+    }
+    newer.set(key, sender);
+  }
+  last = sender;
+  lastPort = from.port;
+  return sender;
+}
+
+/** How many bytes at each end of a reply {@linkcode hashOf} reads. */
+const HASHED_ENDS = 128;
+
+/**
+ * FNV-1a, 32 bits, of the first and last 128 bytes (all of a shorter reply):
+ * enough to tell our last reply from another request of the same length,
+ * and cheap whatever the size.
+ */
+function hashOf(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  const head = Math.min(bytes.length, HASHED_ENDS);
+  for (let i = 0; i < head; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  for (
+    let i = Math.max(head, bytes.length - HASHED_ENDS);
+    i < bytes.length;
+    i++
+  ) {
+    hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Takes one answer from the sender's budget; false if none is left. */
+function spend(sender: Sender): boolean {
+  const now = Date.now();
+  // A clock set back refills nothing; one set forward refills the burst.
+  const refill = Math.max(0, now - sender.at) * budget / 1000;
+  sender.tokens = Math.min(BURST, sender.tokens + refill);
+  sender.at = now;
+  if (sender.tokens < 1) return false;
+  sender.tokens--;
+  return true;
+}
+
+/**
+ * Why a server must not answer, or `undefined` if it may. When it may, the
+ * reply counts as sent: it is taken from the sender's budget and remembered
+ * as the last reply to it.
  *
  * @example
  * ```ts
@@ -144,9 +290,12 @@ const REPEAT_WINDOW_MS = 1_000;
  * import { refusalReason } from "./guards.ts";
  *
  * const server = { transport: "udp", hostname: "127.0.0.1", port: 8888 } as const;
- * const from = { transport: "udp", hostname: "127.0.0.1", port: 19 } as const;
+ * const from = { transport: "udp", hostname: "127.0.0.1", port: 53 } as const;
  * const hi = new TextEncoder().encode("hi");
- * assertEquals(refusalReason(server, from, hi, hi), "source port 19 is a classic UDP service");
+ * assertEquals(
+ *   refusalReason(server, from, hi, hi),
+ *   "127.0.0.1:53 sends from a service's port (below 1024)",
+ * );
  * ```
  *
  * @param server The server's own address (`conn.addr`).
@@ -163,10 +312,10 @@ export function refusalReason(
   reply: Uint8Array,
 ): string | undefined {
   if (from.transport !== "udp") return "not a UDP sender";
-  if (REFUSED_SOURCE_PORTS.includes(from.port)) {
-    return from.port === 0
-      ? "source port 0 is not a real sender"
-      : `source port ${from.port} is a classic UDP service`;
+  // Who may be answered: a client's port and address.
+  if (from.port < FIRST_ANSWERED_PORT || from.port === NFS_PORT) {
+    const which = from.port === NFS_PORT ? "NFS's" : "below 1024";
+    return `${formatAddress(from)} sends from a service's port (${which})`;
   }
   if (server.transport === "udp" && from.port === server.port) {
     return `source port ${from.port} is this server's own port`;
@@ -175,6 +324,7 @@ export function refusalReason(
     const what = "a broadcast, multicast or unspecified address";
     return `source ${from.hostname} is ${what}`;
   }
+  // What may be answered: no reply too big, and none to a server's reply.
   if (reply.length > MAX_PAYLOAD) {
     return `a reply of ${reply.length} bytes would not fit in one datagram`;
   }
@@ -187,36 +337,19 @@ export function refusalReason(
       formatAddress(from)
     } looks like a server's reply`;
   }
+  // How often: never our own last reply sent back, and within the budget.
+  const sender = senderOf(from);
   if (
-    request.length === reply.length && request.every((b, i) => b === reply[i])
+    request.length === sender.lastLength && hashOf(request) === sender.lastHash
   ) {
-    return reflectionLoop(formatAddress(from), reply);
+    return `${formatAddress(from)} sent back our last reply to it (an echo)`;
   }
+  if (!spend(sender)) return formatAddress(from) + pastBudget;
+  sender.lastLength = reply.length;
+  sender.lastHash = hashOf(reply);
   return undefined;
 }
 // #endregion refusal
-
-function reflectionLoop(sender: string, reply: Uint8Array): string | undefined {
-  const now = Date.now();
-  const seen = reflected.get(sender);
-  reflected.delete(sender); // re-inserted last: the map stays oldest-first
-  const head = reply.subarray(0, HEAD_BYTES);
-  const same = seen !== undefined && now - seen.at < REPEAT_WINDOW_MS &&
-    seen.length === reply.length && seen.head.every((b, i) => b === head[i]);
-  const repeats = same ? seen.repeats + 1 : 0;
-  if (reflected.size >= MAX_REMEMBERED_SENDERS) {
-    reflected.delete(reflected.keys().next().value as string);
-  }
-  reflected.set(sender, {
-    length: reply.length,
-    head: head.slice(),
-    at: now,
-    repeats,
-  });
-  return repeats >= 2
-    ? `${sender} keeps sending back what it was sent (a reflection loop)`
-    : undefined;
-}
 
 let refusedSinceReport = 0;
 let lastReason = "";

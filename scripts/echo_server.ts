@@ -19,7 +19,7 @@ import {
   parsePort,
   usage,
 } from "../lib/cli.ts";
-import { safeToAnswer } from "../lib/guards.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -28,19 +28,26 @@ const flags = parseCommand({
   name: "echo_server",
   summary:
     'UDP echo server: answers every datagram with "OK..." and the same bytes.',
-  string: ["host", "port", "prefix"],
-  default: { host: "127.0.0.1", port: "8888", prefix: "OK..." },
+  string: ["host", "port", "prefix", "budget"],
+  default: {
+    host: "127.0.0.1",
+    port: "8888",
+    prefix: "OK...",
+    budget: BUDGET_FLAG.default,
+  },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
     "--prefix TEXT":
       'text put before each reply, at most 32 bytes; "" for plain echo',
+    "--budget N": BUDGET_FLAG.help,
   },
   notes: [
     "Talk to it: deno run -N scripts/echo_client.ts, or nc -u 127.0.0.1 8888",
   ],
 });
 const port = parsePort(flags.port);
+setBudget(flags.budget);
 // The reply is built from bytes: the prefix is encoded once, here.
 const prefix = new TextEncoder().encode(flags.prefix);
 if (prefix.length > 32) usage("--prefix may be at most 32 bytes");

@@ -13,7 +13,7 @@
  */
 import { green } from "jsr:@std/fmt@^1/colors";
 import { fail, onStopSignal, parseCommand, parsePort } from "../lib/cli.ts";
-import { safeToAnswer } from "../lib/guards.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -21,15 +21,17 @@ import { bindError, formatAddress } from "../lib/net.ts";
 const flags = parseCommand({
   name: "hello_server",
   summary: 'UDP "Hello, name" server: answers each name with "Hello, NAME!".',
-  string: ["host", "port"],
-  default: { host: "127.0.0.1", port: "9999" },
+  string: ["host", "port", "budget"],
+  default: { host: "127.0.0.1", port: "9999", budget: BUDGET_FLAG.default },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
+    "--budget N": BUDGET_FLAG.help,
   },
   notes: ["Talk to it: deno run -N scripts/hello_client.ts"],
 });
 const port = parsePort(flags.port);
+setBudget(flags.budget);
 // #endregion flags
 
 // #region listen

@@ -20,7 +20,7 @@ import {
   parseNumber,
   parsePort,
 } from "../lib/cli.ts";
-import { safeToAnswer } from "../lib/guards.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 
@@ -29,13 +29,20 @@ const flags = parseCommand({
   name: "size_server",
   summary:
     'UDP size server: answers each datagram with "Your data was N bytes".',
-  string: ["host", "port", "drop", "seed"],
-  default: { host: "127.0.0.1", port: "6666", drop: "0", seed: "" },
+  string: ["host", "port", "drop", "seed", "budget"],
+  default: {
+    host: "127.0.0.1",
+    port: "6666",
+    drop: "0",
+    seed: "",
+    budget: BUDGET_FLAG.default,
+  },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
     "--drop P": "ignore each request with this probability (0 to 1)",
     "--seed N": 'repeat the same drops: a whole number ("" for random)',
+    "--budget N": BUDGET_FLAG.help,
   },
   notes: [
     "Talk to it: deno run -N scripts/size_client.ts, " +
@@ -43,6 +50,7 @@ const flags = parseCommand({
   ],
 });
 const port = parsePort(flags.port);
+setBudget(flags.budget);
 const drop = parseNumber(flags.drop, "drop", { min: 0, max: 1 });
 const seed = flags.seed === ""
   ? undefined

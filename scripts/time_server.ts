@@ -14,7 +14,7 @@
  */
 import { green } from "jsr:@std/fmt@^1/colors";
 import { fail, onStopSignal, parseCommand, parsePort } from "../lib/cli.ts";
-import { safeToAnswer } from "../lib/guards.ts";
+import { BUDGET_FLAG, safeToAnswer, setBudget } from "../lib/guards.ts";
 import { log, warn } from "../lib/log.ts";
 import { bindError, formatAddress } from "../lib/net.ts";
 import { encodeTime } from "../lib/time.ts";
@@ -24,12 +24,13 @@ const flags = parseCommand({
   name: "time_server",
   summary:
     "RFC 868 time server: answers any datagram with the time in 4 bytes.",
-  string: ["host", "port"],
+  string: ["host", "port", "budget"],
   boolean: ["yesterday"],
-  default: { host: "127.0.0.1", port: "12345" },
+  default: { host: "127.0.0.1", port: "12345", budget: BUDGET_FLAG.default },
   help: {
     "--host TEXT": "address to listen on (0.0.0.0 or :: exposes it)",
     "--port N": "UDP port, 0 for any free one",
+    "--budget N": BUDGET_FLAG.help,
     "--yesterday": "answer with the time one day ago, as the original did",
   },
   notes: [
@@ -38,6 +39,7 @@ const flags = parseCommand({
   ],
 });
 const port = parsePort(flags.port);
+setBudget(flags.budget);
 // The original's answer was a day behind; here only when you ask for it.
 const offsetMs = flags.yesterday ? 24 * 60 * 60 * 1000 : 0;
 // #endregion flags

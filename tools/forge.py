@@ -12,6 +12,7 @@ namespace the test made. It refuses any other destination.
       --distinct-sources [--rate 20000]
   forge.py sniff --iface lo --between 5000 8888 [--seconds 60]
   forge.py sniff --iface veth-b --from-port 8888
+  forge.py sniff --iface lo --port 5000
 
 `send` builds the IPv4 and UDP headers itself (a raw socket with
 IP_HDRINCL), computes the UDP checksum, and prints one JSON line:
@@ -43,6 +44,7 @@ import time
 ETH_P_IP = 0x0800
 PACKET_OUTGOING = 4
 MAX_SAMPLES = 8
+MAX_PAIRS = 64
 # The network namespaces the tests make (tests/interop/_tools.ts) are named so.
 NAMESPACE_PREFIX = "udpdeno-"
 
@@ -162,13 +164,15 @@ def stop(signum, frame):
 class Count:
     """The datagrams counted so far."""
 
-    def __init__(self, ports, from_port):
+    def __init__(self, ports, from_port, port):
         self.ports = ports
         self.from_port = from_port
+        self.port = port
         self.started = time.monotonic()
         self.packets = 0
         self.last_at = None
         self.samples = []
+        self.pairs = {}
 
     def add(self, packet, kind):
         if kind == PACKET_OUTGOING or len(packet) < 28:
@@ -183,8 +187,18 @@ class Count:
             return
         if self.from_port is not None and source_port != self.from_port:
             return
+        if self.port is not None and self.port not in (source_port, destination_port):
+            return
         self.packets += 1
         self.last_at = round(time.monotonic() - self.started, 3)
+        pair = f"{source_port}>{destination_port}"
+        if pair in self.pairs:
+            self.pairs[pair]["packets"] += 1
+            self.pairs[pair]["lastAt"] = self.last_at
+        elif len(self.pairs) < MAX_PAIRS:
+            self.pairs[pair] = {
+                "packets": 1, "firstAt": self.last_at, "lastAt": self.last_at,
+            }
         if len(self.samples) < MAX_SAMPLES:
             source = socket.inet_ntoa(packet[12:16])
             destination = socket.inet_ntoa(packet[16:20])
@@ -198,7 +212,7 @@ def sniff(args):
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     sock.bind((args.iface, 0))
-    count = Count(set(args.between or []), args.from_port)
+    count = Count(set(args.between or []), args.from_port, args.port)
     deadline = count.started + args.seconds
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -231,6 +245,7 @@ def sniff(args):
         "packets": count.packets,
         "lastAt": count.last_at,
         "samples": count.samples,
+        "pairs": count.pairs,
     }))
 
 
@@ -267,6 +282,8 @@ def main():
                        help="count only datagrams whose two ports are these")
     which.add_argument("--from-port", type=int,
                        help="count only datagrams sent from this port")
+    which.add_argument("--port", type=int,
+                       help="count only datagrams sent from or to this port")
     sniffer.set_defaults(run=sniff)
 
     args = parser.parse_args()

@@ -7,6 +7,10 @@
  * - hostile datagrams fired at every server;
  * - one datagram forged between two servers, or a server and a socat echo
  *   reflector, and how many datagrams followed;
+ * - one datagram forged from an ordinary service that answers anything (a
+ *   constant reply, DNS, chargen, echo, upper-casing echo, a late echo) to
+ *   each server, in a network namespace, and how many datagrams the server
+ *   sent before the exchange ended;
  * - requests forged from broadcast addresses, on loopback and across a veth
  *   link between two network namespaces, and how many were answered;
  * - an echo server whose log nobody reads;
@@ -51,10 +55,12 @@ import {
 } from "../tests/hardening/_measure.ts";
 import {
   ANSWERING_SERVERS,
+  CLIENT_PORTS,
   datagramsAfterForging,
   endWhileLogBlocked,
   floodWithPayload,
   forgeFromDistinctSources,
+  LOOP_WATCH_MS,
   PAYLOAD_FLOOD_ENV,
   PAYLOAD_FLOOD_HEAP_MIB,
   probeFails,
@@ -62,6 +68,7 @@ import {
   repliesToForged,
   replyLength,
   requestsWhileLogStalled,
+  serviceLoops,
   startInNamespace,
   startReflector,
   startStalledServer,
@@ -221,6 +228,30 @@ export async function reflectionFigures(socat: Requirement) {
     }
   }
   return { countMs: COUNT_MS, most: Math.max(...counts), pairs, reflector };
+}
+
+/**
+ * One datagram forged from each kind of service to each server (its default
+ * flags, and the echo server with `--prefix A` and `--prefix ""`), in a
+ * network namespace: the datagrams each side sent, how long the server went
+ * on answering, and how many lines it wrote about it on stderr.
+ */
+export async function loopFigures() {
+  step("one datagram forged from each kind of service to each server");
+  const exchanges = await serviceLoops();
+  return {
+    watchMs: LOOP_WATCH_MS,
+    most: Math.max(...exchanges.map((row) => row.datagrams)),
+    longestMs: Math.max(...exchanges.map((row) => row.ms ?? 0)),
+    exchanges: exchanges.map((row) => ({
+      service: row.service,
+      server: row.server,
+      datagrams: row.datagrams,
+      fromService: row.fromService,
+      ms: row.ms,
+      reportLines: row.refusals.length,
+    })),
+  };
 }
 
 /**
@@ -415,7 +446,7 @@ export async function distinctSourceFigures() {
 }
 
 /**
- * A plain echo server (`--prefix ""`), whose guard remembers up to 1,024
+ * A plain echo server (`--prefix ""`), whose guards remember up to 8,192
  * senders, sent {@linkcode DISTINCT_SOURCES} requests from distinct forged
  * loopback sources (127.1.0.1 and up), which it answers, with its heap
  * capped: whether it still answers, and its memory.
@@ -505,7 +536,7 @@ export async function floodFigures() {
         server: name,
         payloadBytes: size,
         sent: count,
-        sockets: 1,
+        sockets: CLIENT_PORTS,
         ...figures,
         window,
         heapCapMiB: PAYLOAD_FLOOD_HEAP_MIB,
@@ -608,6 +639,7 @@ if (import.meta.main) {
     cores: navigator.hardwareConcurrency,
     hostile: await hostileFigures(),
     reflection: await measuredIf(forging, () => reflectionFigures(socat)),
+    serviceLoops: await measuredIf([...forging, ip], loopFigures),
     broadcastSources: await measuredIf(forging, () => broadcastFigures(ip)),
     stalledLog: await stalledLogFigures(),
     distinctSources: await measuredIf(forging, distinctSourceFigures),

@@ -15,6 +15,7 @@
  *   separator: ", ",
  *   netOnly: "-N only",
  *   notCovered: " (not covered)",
+ *   services: { echo: "plain echo" },
  * });
  * ```
  *
@@ -23,6 +24,7 @@
 import type {
   broadcastFigures,
   floodFigures,
+  loopFigures,
   lossFigures,
   reflectionFigures,
   stalledLogFigures,
@@ -44,6 +46,12 @@ export type ReflectionFigures =
   | Resolved<typeof reflectionFigures>
   | NotMeasured;
 
+/** The loops with other services, or why they were not measured. */
+export type LoopFigures = Resolved<typeof loopFigures> | NotMeasured;
+
+/** One exchange between a service and a server. */
+export type LoopExchange = Resolved<typeof loopFigures>["exchanges"][number];
+
 /** The broadcast-source figures, or why they were not measured. */
 export type BroadcastFigures = Resolved<typeof broadcastFigures> | NotMeasured;
 
@@ -59,6 +67,7 @@ export type LossRow = Resolved<typeof lossFigures>[number];
 /** The part of `docs/data/reliability.json` the pages compute from. */
 export interface ReliabilityData {
   reflection: ReflectionFigures;
+  serviceLoops: LoopFigures;
   broadcastSources: BroadcastFigures;
   stalledLog: StalledLogFigures;
   floods: FloodRow[];
@@ -76,6 +85,8 @@ export interface Words {
   netOnly: string;
   /** Appended to a network the guard does not cover: `" (not covered)"`. */
   notCovered: string;
+  /** Each service of the loop table by its id, such as `"plain echo"`. */
+  services: Record<string, string>;
 }
 
 /** One forged source address, and what each server answered it. */
@@ -174,6 +185,39 @@ export function broadcastRows(
   ];
 }
 
+/** One row of the loop table: a service, and each server's exchange with it. */
+export interface LoopRow {
+  /** The service, in the page's words. */
+  service: string;
+  /** The service's id. */
+  id: string;
+  /** One exchange per server, in the order of {@linkcode loopServers}. */
+  exchanges: LoopExchange[];
+}
+
+/** The servers of the loop table, in the order they were measured. */
+export function loopServers(loops: LoopFigures): string[] {
+  if (!measured(loops)) return [];
+  return [...new Set(loops.exchanges.map((row) => row.server))];
+}
+
+/**
+ * The loop table: one row per service, in the order they were measured,
+ * each with its exchange with every server. Empty if nothing was measured.
+ */
+export function loopRows(loops: LoopFigures, words: Words): LoopRow[] {
+  if (!measured(loops)) return [];
+  const servers = loopServers(loops);
+  const services = [...new Set(loops.exchanges.map((row) => row.service))];
+  return services.map((id) => ({
+    id,
+    service: words.services[id] ?? id,
+    exchanges: servers.map((server) =>
+      loops.exchanges.find((row) => row.service === id && row.server === server)
+    ).filter((row): row is LoopExchange => row !== undefined),
+  }));
+}
+
 /**
  * How much a flood grew the server's resident memory, in bytes: `NaN` where
  * memory was not measured, so that such a flood is never the largest.
@@ -188,6 +232,7 @@ function growth(row: FloodRow): number {
  */
 export function reliabilityFigures(figures: ReliabilityData, words: Words) {
   const reflection = figures.reflection;
+  const loops = figures.serviceLoops;
   const broadcast = figures.broadcastSources;
   return {
     mib,
@@ -202,6 +247,9 @@ export function reliabilityFigures(figures: ReliabilityData, words: Words) {
       measured(reflection)
         ? reflection.pairs.find((row) => row.from === from && row.to === to)
         : undefined,
+    loops,
+    loopServers: loopServers(loops),
+    loopRows: loopRows(loops, words),
     broadcast,
     broadcastRows: broadcastRows(broadcast, words),
     /** The first network whose broadcast address the guard does not cover. */

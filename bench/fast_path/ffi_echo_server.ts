@@ -357,6 +357,14 @@ if (import.meta.main) {
   }
   // #endregion listen
 
+  let refusedBefore = false;
+  const noteRefusal = (reason: string) => {
+    const line = new TextEncoder().encode(`not answering: ${reason}\n`);
+    for (let done = 0; done < line.length;) {
+      done += Deno.stderr.writeSync(line.subarray(done));
+    }
+  };
+
   // #region loop
   while (!stopping) {
     // Take whatever is waiting; if nothing is, write the log, then wait.
@@ -376,9 +384,10 @@ if (import.meta.main) {
       if (count < 0 && errno() === EINTR) continue;
       if (count < 0) throw new Error(`recvmmsg failed (errno ${errno()})`);
     }
-    // Check each datagram as the shipped server does (lib/guards.ts, without
-    // its note on stderr: a refused request gets no reply and no log line),
-    // set its reply's length and log it; then answer them all in one sendmmsg.
+    // Check each datagram as the shipped server does (lib/guards.ts: a
+    // refused request gets no reply and no log line, and the first refusal a
+    // line on stderr, written at once since this loop may never yield), set
+    // its reply's length and log it; then answer them all in one sendmmsg.
     let answered = 0;
     for (let i = 0; i < count; i++) {
       const request = REQUESTS + i * MMSGHDR;
@@ -393,7 +402,12 @@ if (import.meta.main) {
       // The kernel wrote the sender's length; the next receive needs room.
       const nameLength = view.getUint32(request + MSG_NAMELEN, true);
       view.setUint32(request + MSG_NAMELEN, SOCKADDR, true);
-      if (refusalReason(local, from, data, reply) !== undefined) continue;
+      const refused = refusalReason(local, from, data, reply);
+      if (refused !== undefined) {
+        if (!refusedBefore) noteRefusal(refused);
+        refusedBefore = true;
+        continue;
+      }
       if (answered !== i) pointReply(answered, i);
       const header = REPLIES + answered * MMSGHDR;
       view.setUint32(header + MSG_NAMELEN, nameLength, true);

@@ -39,8 +39,12 @@ if (missing && !required) {
   console.log(`load_test: ignored, because ${missing}`);
 }
 
-/** A UDP loop on 127.0.0.1 that answers every datagram with `answer(data)`. */
+/**
+ * A UDP loop on 127.0.0.1 that answers every datagram with `answer(data)`,
+ * and notes the source port of each.
+ */
 function serve(answer: (data: Uint8Array) => Uint8Array) {
+  const ports = new Set<number>();
   const conn = Deno.listenDatagram({
     transport: "udp",
     hostname: "127.0.0.1",
@@ -51,6 +55,7 @@ function serve(answer: (data: Uint8Array) => Uint8Array) {
     try {
       while (true) {
         const [data, from] = await conn.receive(buffer);
+        if (from.transport === "udp") ports.add(from.port);
         await conn.send(answer(data), from);
       }
     } catch (error) {
@@ -62,6 +67,7 @@ function serve(answer: (data: Uint8Array) => Uint8Array) {
   })();
   return {
     port: String((conn.addr as Deno.NetAddr).port),
+    ports,
     async [Symbol.asyncDispose]() {
       conn.close();
       await done;
@@ -121,6 +127,41 @@ Deno.test({
             [result.replies, result.sent, result.bad, result.late, result.lost],
             [500, 500, 0, 0, 0],
           );
+        },
+      );
+
+      await t.step(
+        "requests go out from --sources ports in turn, 2,000 by default",
+        async () => {
+          await using server = serve(echo);
+          // One in flight: each request goes out from the next port.
+          const one = await throughput(
+            programs,
+            server.port,
+            400,
+            "--window",
+            "1",
+            "--sources",
+            "40",
+          );
+          assertEquals([one.replies, one.lost, one.sources], [400, 0, 40]);
+          assertEquals(server.ports.size, 40);
+          server.ports.clear();
+          const timed = await runLoad<LatencyResult>(programs.load, [
+            "latency",
+            "127.0.0.1",
+            server.port,
+            "--count",
+            "30",
+            "--rate",
+            "1000",
+            "--sources",
+            "10",
+          ]);
+          assertEquals([timed.replies, timed.sources], [30, 10]);
+          assertEquals(server.ports.size, 10);
+          const many = await throughput(programs, server.port, 100);
+          assertEquals([many.replies, many.sources], [100, 2_000]);
         },
       );
 
@@ -284,6 +325,8 @@ Deno.test({
               right.ratios,
               right.a.map((rate, pair) => rate / right.b[pair]),
             );
+            // Bare loops have no guards: nothing refused, nothing lost.
+            assertEquals([right.refusal_lines, right.lost], [0, 0]);
             // The hello server's replies are not what a size server sends.
             const wrong = await measurePaired(
               { ...bare("echo"), expect: "echo" },

@@ -102,6 +102,16 @@ export async function forge(
   return JSON.parse(new TextDecoder().decode(stdout));
 }
 
+/** The datagrams a {@linkcode Sniffer} saw from one port to another. */
+export interface PairCount {
+  /** How many. */
+  packets: number;
+  /** When the first was seen, in seconds from the start. */
+  firstAt: number;
+  /** When the last was seen, in seconds from the start. */
+  lastAt: number;
+}
+
 /** What a {@linkcode Sniffer} counted. */
 export interface Sniffed {
   /** UDP datagrams seen that matched. */
@@ -110,6 +120,8 @@ export interface Sniffed {
   lastAt: number | null;
   /** The first few, as `SRC:PORT > DST:PORT N bytes`. */
   samples: string[];
+  /** Each direction apart, keyed `SRCPORT>DSTPORT` (the first 64 seen). */
+  pairs: Record<string, PairCount>;
 }
 
 /** Options for {@linkcode startSniffer}. */
@@ -120,6 +132,8 @@ export interface SnifferOptions {
   between?: [number, number];
   /** Count only datagrams sent from this port. */
   fromPort?: number;
+  /** Count only datagrams sent from or to this port. */
+  port?: number;
   /** Count inside this network namespace. */
   netns?: string;
 }
@@ -143,6 +157,7 @@ export async function startSniffer(
   if (options.fromPort !== undefined) {
     args.push("--from-port", String(options.fromPort));
   }
+  if (options.port !== undefined) args.push("--port", String(options.port));
   const [command, fullArgs] = inNamespace(options.netns, args);
   const sniffer = await startTool(command, fullArgs, {
     ready: { stream: "stderr", pattern: /^sniffing$/m },

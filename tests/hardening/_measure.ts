@@ -82,8 +82,16 @@ export interface HostileFigures {
 }
 
 /**
- * Sends `count` hostile datagrams from one socket in batches, probing the
- * server between batches. Bounded: every probe has its own timeout.
+ * How many client ports the hostile datagrams come from, in turn: from one,
+ * a server would answer (and log) only that port's budget of them
+ * (`lib/guards.ts`), and the rest would test nothing.
+ */
+export const HOSTILE_PORTS = 256;
+
+/**
+ * Sends `count` hostile datagrams from {@linkcode HOSTILE_PORTS} sockets in
+ * turn, in batches, probing the server between batches. Bounded: every
+ * probe has its own timeout.
  */
 export async function fireHostile(
   server: RunningScript,
@@ -92,12 +100,15 @@ export async function fireHostile(
   probe: Probe,
   batch = 250,
 ): Promise<HostileFigures> {
-  const conn = clientSocket(server.address.hostname);
+  const conns = Array.from(
+    { length: HOSTILE_PORTS },
+    () => clientSocket(server.address.hostname),
+  );
   let sent = 0;
   let probes = 0;
   try {
     for (const [, payload] of hostilePayloads(seed, count)) {
-      await conn.send(payload, server.address);
+      await conns[sent % conns.length].send(payload, server.address);
       sent++;
       if (sent % batch === 0) {
         await probe(server, probes++);
@@ -105,7 +116,7 @@ export async function fireHostile(
     }
     await probe(server, probes++);
   } finally {
-    conn.close();
+    for (const conn of conns) conn.close();
   }
   return { sent, probes };
 }

@@ -18,11 +18,20 @@ import {
 } from "../_helpers.ts";
 import {
   freePort,
+  ipCommand,
   type NamespacePair,
+  networkNamespaces,
   type RunningTool,
+  runTool,
   startTool,
 } from "../interop/_tools.ts";
-import { type Endpoint, forge, type Sniffed, startSniffer } from "./_forge.ts";
+import {
+  type Endpoint,
+  forge,
+  type PairCount,
+  type Sniffed,
+  startSniffer,
+} from "./_forge.ts";
 import { persistentExchange, residentBytes } from "./_measure.ts";
 
 /** The servers that answer, each started with its default flags. */
@@ -153,6 +162,200 @@ export async function startInNamespace(
   return started;
 }
 
+/** A network namespace with only its loopback, up; dispose of it to delete it. */
+export interface LoopbackNamespace extends AsyncDisposable {
+  /** Its name, `udpdeno-TAG-PID`. */
+  name: string;
+  /** The command and arguments that run `command args…` inside it. */
+  exec(command: string, args: string[]): [string, string[]];
+}
+
+/**
+ * Makes a network namespace whose only interface is its own loopback, up:
+ * a machine of its own, where any port is free and nothing reaches the
+ * host's services. Needs root and `ip` (Debian package iproute2).
+ *
+ * @param tag A short word that names it, with this process's id.
+ */
+export async function loopbackNamespace(
+  tag: string,
+): Promise<LoopbackNamespace> {
+  const name = `udpdeno-${tag}-${Deno.pid}`;
+  await ipCommand("netns", "add", name);
+  async function remove(): Promise<void> {
+    await runTool("ip", ["netns", "delete", name], { timeoutMs: 10_000 });
+    if ((await networkNamespaces()).includes(name)) {
+      throw new Error(`network namespace left behind: ${name}`);
+    }
+  }
+  try {
+    await ipCommand("-n", name, "link", "set", "lo", "up");
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return {
+    name,
+    exec: (command, args) => ["ip", ["netns", "exec", name, command, ...args]],
+    [Symbol.asyncDispose]: remove,
+  };
+}
+
+/**
+ * The services of the loop tests, as `tools/services.py` plays them: each
+ * answers whatever it is sent, as services others wrote do. `port` 0 means
+ * any free one (a high port).
+ */
+export const LOOP_SERVICES: readonly {
+  id: string;
+  kind: string;
+  port: number;
+}[] = [
+  { id: "constant", kind: "constant", port: 0 },
+  { id: "dns-53", kind: "dns", port: 53 },
+  { id: "dns", kind: "dns", port: 0 },
+  { id: "chargen", kind: "chargen", port: 0 },
+  { id: "echo", kind: "echo", port: 0 },
+  { id: "upper", kind: "upper", port: 0 },
+  { id: "slow-echo", kind: "slow-echo", port: 0 },
+];
+
+/** The servers of the loop tests, and the flags each runs with. */
+export const LOOP_SERVERS: readonly {
+  id: string;
+  name: string;
+  args: string[];
+}[] = [
+  { id: "echo", name: "echo_server", args: [] },
+  { id: "echo --prefix A", name: "echo_server", args: ["--prefix", "A"] },
+  { id: 'echo --prefix ""', name: "echo_server", args: ["--prefix", ""] },
+  { id: "hello", name: "hello_server", args: [] },
+  { id: "time", name: "time_server", args: [] },
+  { id: "size", name: "size_server", args: [] },
+];
+
+/**
+ * How long the datagrams are counted after the forged one: long enough to
+ * see an exchange go on past 1 s, and past a second echo of the slow echo.
+ */
+export const LOOP_WATCH_MS = { fast: 1_500, slow: 2_500 };
+
+/** One exchange of {@linkcode serviceLoops}. */
+export interface LoopExchange {
+  /** The service's id, from {@linkcode LOOP_SERVICES}. */
+  service: string;
+  /** The server's id, from {@linkcode LOOP_SERVERS}. */
+  server: string;
+  /** Datagrams the server sent the service. */
+  datagrams: number;
+  /** Datagrams the service sent the server, the forged one included. */
+  fromService: number;
+  /**
+   * Milliseconds from the forged datagram to the server's last one to the
+   * service; null if it sent none.
+   */
+  ms: number | null;
+  /** The lines the server wrote on stderr about not answering. */
+  refusals: string[];
+  /** The service's address, as those lines should name it. */
+  peer: string;
+}
+
+/** A server script started inside a namespace, on its default host. */
+async function startServerIn(
+  net: LoopbackNamespace,
+  name: string,
+  args: string[],
+): Promise<RunningTool & { port: number }> {
+  const [command, fullArgs] = net.exec(Deno.execPath(), [
+    "run",
+    "-N",
+    `scripts/${name}.ts`,
+    "--port",
+    "0",
+    ...args,
+  ]);
+  const server = await startTool(command, fullArgs, {
+    ready: { stream: "stdout", pattern: / listening on 127\.0\.0\.1:(\d+)$/m },
+  });
+  return Object.assign(server, { port: Number(server.ready?.[1]) });
+}
+
+/**
+ * One datagram forged "from" each service to each server: in a network
+ * namespace made here, each service of {@linkcode LOOP_SERVICES} is played
+ * by `tools/services.py` and each server of {@linkcode LOOP_SERVERS} runs
+ * with its default host; a raw socket sends one `hello` whose source is the
+ * service, and a packet socket counts, each way, every datagram between
+ * the two for {@linkcode LOOP_WATCH_MS} after it. Every server is started
+ * afresh for each service, so its stderr holds that exchange alone. Needs
+ * root, python3 and `ip`.
+ */
+export async function serviceLoops(
+  services = LOOP_SERVICES,
+  servers = LOOP_SERVERS,
+): Promise<LoopExchange[]> {
+  await using net = await loopbackNamespace("loops");
+  const exchanges: LoopExchange[] = [];
+  for (const service of services) {
+    const [command, args] = net.exec("python3", [
+      `${ROOT}tools/services.py`,
+      service.kind,
+      "--port",
+      String(service.port),
+      "--seconds",
+      "120",
+    ]);
+    await using played = await startTool(command, args, {
+      ready: { stream: "stderr", pattern: /on 127\.0\.0\.1:(\d+)$/m },
+    });
+    const servicePort = Number(played.ready?.[1]);
+    const started = await Promise.all(
+      servers.map(({ name, args }) => startServerIn(net, name, args)),
+    );
+    try {
+      await using sniffer = await startSniffer({
+        netns: net.name,
+        port: servicePort,
+      });
+      const watch = service.kind === "slow-echo"
+        ? LOOP_WATCH_MS.slow
+        : LOOP_WATCH_MS.fast;
+      for (const server of started) {
+        await forge(
+          { hostname: "127.0.0.1", port: servicePort },
+          { hostname: "127.0.0.1", port: server.port },
+          { payload: encode("hello"), netns: net.name },
+        );
+        await sleep(watch);
+      }
+      const { pairs } = await sniffer.stop();
+      for (const [i, server] of started.entries()) {
+        const none: PairCount = { packets: 0, firstAt: 0, lastAt: 0 };
+        const sent = pairs[`${server.port}>${servicePort}`] ?? none;
+        const received = pairs[`${servicePort}>${server.port}`] ?? none;
+        const { stderr } = await server.stop();
+        exchanges.push({
+          service: service.id,
+          server: servers[i].id,
+          datagrams: sent.packets,
+          fromService: received.packets,
+          ms: sent.packets === 0
+            ? null
+            : Math.round(1000 * (sent.lastAt - received.firstAt)),
+          refusals: stderr.split("\n").filter((line) =>
+            line.startsWith("not answering")
+          ),
+          peer: `127.0.0.1:${servicePort}`,
+        });
+      }
+    } finally {
+      await Promise.all(started.map((server) => server.stop()));
+    }
+  }
+  return exchanges;
+}
+
 /** A socat echo reflector; dispose of it to stop it. */
 export interface Reflector extends RunningTool {
   /** Where it listens. */
@@ -209,6 +412,76 @@ export async function forgeFromDistinctSources(
   return sent;
 }
 
+/**
+ * How many client ports the floods here spread their requests over, in
+ * turn, as that many clients would. A server answers one port a burst of
+ * 100, then 500 a second (`lib/guards.ts`): a flood from one port would
+ * test that budget, not the server.
+ */
+export const CLIENT_PORTS = 256;
+
+/** What {@linkcode requestsFromManyPorts} sends, and how it checks replies. */
+export interface ManyPorts {
+  /** How many requests. */
+  count: number;
+  /** How many are in flight at a time, at most {@linkcode CLIENT_PORTS}. */
+  window: number;
+  /** How long each reply may take. */
+  timeoutMs: number;
+  /** Request `i`. */
+  request(i: number): Uint8Array;
+  /** Why reply `i` is wrong, or undefined if it is right. */
+  check(reply: Uint8Array, i: number): string | undefined;
+}
+
+/**
+ * Sends `count` requests to `server` from {@linkcode CLIENT_PORTS} client
+ * sockets, `window` in flight at a time: each in-flight request has sockets
+ * of its own, used in turn, one request at a time, so a reply always comes
+ * back to the socket that waits for it. Stops at the first reply that is
+ * wrong or missing, and returns how many were answered rightly before it,
+ * and why it stopped.
+ */
+export async function requestsFromManyPorts(
+  server: Deno.NetAddr,
+  { count, window, timeoutMs, request, check }: ManyPorts,
+): Promise<{ answered: number; failure?: string }> {
+  const conns = Array.from(
+    { length: CLIENT_PORTS },
+    () => clientSocket(server.hostname),
+  );
+  let next = 0;
+  let answered = 0;
+  let failure: string | undefined;
+  async function lane(first: number): Promise<void> {
+    const own = conns.filter((_, index) => index % window === first);
+    for (let turn = 0; failure === undefined && next < count; turn++) {
+      const i = next++;
+      const conn = own[turn % own.length];
+      await conn.send(request(i), server);
+      const reply = await within(
+        timeoutMs,
+        `reply ${i + 1} of ${count}`,
+        conn.receive(),
+      ).then(([data]) => data, (error) => error as Error);
+      const wrong = reply instanceof Error ? reply.message : check(reply, i);
+      if (wrong !== undefined) {
+        failure ??= wrong;
+        return;
+      }
+      answered++;
+    }
+  }
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(window, CLIENT_PORTS) }, (_, i) => lane(i)),
+    );
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+  return { answered, failure };
+}
+
 /** A payload flood, for {@linkcode floodWithPayload}. */
 /**
  * The heap cap, in MiB, and the environment of a server under a payload
@@ -247,9 +520,9 @@ export interface PayloadFloodFigures {
 
 /**
  * Sends `count` requests of `size` bytes, `window` in flight at a time, each
- * answered before the next takes its place, and reads the server's memory
- * before and after. Fails if a reply is not `replyLength` bytes long, or
- * does not come within 5 s.
+ * answered before the next takes its place, from {@linkcode CLIENT_PORTS}
+ * ports in turn, and reads the server's memory before and after. Fails if a
+ * reply is not `replyLength` bytes long, or does not come within 5 s.
  */
 export async function floodWithPayload(
   server: Pick<RunningScript, "address" | "child">,
@@ -257,50 +530,29 @@ export async function floodWithPayload(
   replyLength: number,
 ): Promise<PayloadFloodFigures> {
   const payload = encode("x".repeat(size));
-  const conn = clientSocket();
-  let answered = 0;
-  let rssBefore: number | undefined;
-  try {
-    // A first exchange, so that memory is measured from a server at work.
-    await conn.send(payload, server.address);
-    await within(5_000, "the first reply", conn.receive());
-    rssBefore = await residentBytes(server.child.pid);
-    let sent = 0;
-    while (sent < window) {
-      await conn.send(payload, server.address);
-      sent++;
-    }
-    while (answered < count) {
-      const [reply] = await within(
-        5_000,
-        `reply ${answered + 1} of ${count}`,
-        conn.receive(),
-      ).catch(async (error) => {
-        // Say whether the server is gone (a crash) or only silent.
-        const exited = await Promise.race([
-          server.child.status.then(({ code, signal }) =>
-            `; the server had exited (code ${code}, signal ${signal})`
-          ),
-          new Promise<string>((resolve) => setTimeout(resolve, 100, "")),
-        ]);
-        throw new Error(`${error.message}${exited}`);
-      });
-      if (reply.length !== replyLength) {
-        throw new Error(
-          `reply ${
-            answered + 1
-          } is ${reply.length} bytes, not ${replyLength}: ` +
-            JSON.stringify(decode(reply.subarray(0, 40))),
-        );
-      }
-      answered++;
-      if (sent < count) {
-        await conn.send(payload, server.address);
-        sent++;
-      }
-    }
-  } finally {
-    conn.close();
+  // A first exchange, so that memory is measured from a server at work.
+  await persistentExchange(server.address, payload);
+  const rssBefore = await residentBytes(server.child.pid);
+  const { answered, failure } = await requestsFromManyPorts(server.address, {
+    count,
+    window,
+    timeoutMs: 5_000,
+    request: () => payload,
+    check: (reply, i) =>
+      reply.length === replyLength
+        ? undefined
+        : `reply ${i + 1} is ${reply.length} bytes, not ${replyLength}: ` +
+          JSON.stringify(decode(reply.subarray(0, 40))),
+  });
+  if (failure !== undefined) {
+    // Say whether the server is gone (a crash) or only silent.
+    const exited = await Promise.race([
+      server.child.status.then(({ code, signal }) =>
+        `; the server had exited (code ${code}, signal ${signal})`
+      ),
+      new Promise<string>((resolve) => setTimeout(resolve, 100, "")),
+    ]);
+    throw new Error(`${failure}${exited}`);
   }
   const rssAfter = await residentBytes(server.child.pid);
   return { answered, rssBefore, rssAfter };
@@ -392,28 +644,25 @@ export const stalledRequest = (i: number): Uint8Array =>
 
 /**
  * Sends `count` requests to a stalled server one at a time, each answered
- * before the next, and returns how many were answered correctly: it stops
- * at the first wrong reply, or the first one that takes over 2 s.
+ * before the next, from {@linkcode CLIENT_PORTS} ports in turn, and returns
+ * how many were answered correctly: it stops at the first wrong reply, or
+ * the first one that takes over 2 s.
  */
 export async function requestsWhileLogStalled(
   server: StalledServer,
   count: number,
 ): Promise<number> {
-  const conn = clientSocket();
-  try {
-    for (let i = 0; i < count; i++) {
-      const payload = stalledRequest(i);
-      await conn.send(payload, server.address);
-      const [reply] = await within(2_000, "a reply", conn.receive())
-        .catch(() => [undefined]);
-      if (reply === undefined || decode(reply) !== `OK...${decode(payload)}`) {
-        return i;
-      }
-    }
-  } finally {
-    conn.close();
-  }
-  return count;
+  const { answered } = await requestsFromManyPorts(server.address, {
+    count,
+    window: 1,
+    timeoutMs: 2_000,
+    request: stalledRequest,
+    check: (reply, i) =>
+      decode(reply) === `OK...${decode(stalledRequest(i))}`
+        ? undefined
+        : "a wrong reply",
+  });
+  return answered;
 }
 
 /** What a log says it did with the requests it was sent. */
@@ -448,22 +697,25 @@ export interface SignalEnd {
 }
 
 /**
- * Fills a stalled server's log (1,000 requests, about 230 KB of log, more
- * than a pipe holds), sends it `signal`, and times its end (3 s at most).
+ * Fills a stalled server's log (1,000 requests from {@linkcode CLIENT_PORTS}
+ * ports, about 230 KB of log, more than a pipe holds), sends it `signal`,
+ * and times its end (3 s at most).
  */
 export async function endWhileLogBlocked(
   server: StalledServer,
   signal: "SIGTERM" | "SIGINT",
 ): Promise<SignalEnd> {
-  const conn = clientSocket();
+  // From CLIENT_PORTS ports in turn: each stays within its budget, so every
+  // request is answered and logged.
+  const conns = Array.from({ length: CLIENT_PORTS }, () => clientSocket());
   try {
     for (let i = 0; i < 1_000; i++) {
-      await conn.send(stalledRequest(i), server.address);
+      await conns[i % conns.length].send(stalledRequest(i), server.address);
       if (i % 100 === 99) await sleep(5);
     }
     await sleep(300);
   } finally {
-    conn.close();
+    for (const conn of conns) conn.close();
   }
   const sent = performance.now();
   server.child.kill(signal);

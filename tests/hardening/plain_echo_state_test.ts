@@ -1,15 +1,16 @@
 /**
- * The one table a server keeps per sender: a plain echo server
- * (`--prefix ""`) remembers the last payload of each sender, to stop two
- * reflectors bouncing one datagram, and of 1,024 senders at most. Requests
- * from distinct forged loopback sources are answered, so each one goes
- * through that table; with a small heap, a table without a bound would end
- * the server.
+ * The one table a server keeps per sender: its budget of answers and a hash
+ * of the last reply to it (`lib/guards.ts`), for 8,192 senders at most.
+ * Requests from distinct forged loopback sources are answered, so each one
+ * goes through that table; with a small heap, a table without a bound would
+ * end the server. A plain echo server (`--prefix ""`) is the one whose last
+ * reply matters most: it is the request.
  *
  * The requests come from a raw socket (`tools/forge.py`), which needs root:
  * without it the test is ignored, except under CI=true.
  */
 import { assertEquals, assertGreater } from "jsr:@std/assert@^1";
+import { MAX_REMEMBERED_SENDERS } from "../../lib/guards.ts";
 import { decode, encode, sleep } from "../_helpers.ts";
 import { interopTest } from "../interop/_tools.ts";
 import { python, root, startWatchedServer } from "./_forge.ts";
@@ -51,8 +52,9 @@ interopTest(
         ((before ?? NaN) / MiB).toFixed(1)
       } MiB before, ${((after ?? NaN) / MiB).toFixed(1)} MiB after`,
     );
-    // Far more senders went through the table than the 1,024 it may hold.
-    assertGreater(answered, 10_240);
+    // Several times more senders went through the table than it may hold
+    // (a busy machine answers fewer of them: 63,070 here, at a load of 13).
+    assertGreater(answered, 3 * MAX_REMEMBERED_SENDERS);
     // Still alive, and still a plain echo.
     const reply = await persistentExchange(server.address, probe)
       .catch((error) => {

@@ -4,8 +4,8 @@
  * two talk to each other for ever. For every pair of our servers (the same
  * kind included), and for each of them against a plain echo reflector
  * (socat), one forged datagram must lead to a handful of datagrams at most,
- * and then silence. A real client and many requests from one port must
- * still all be answered.
+ * and then silence. A real client, a burst of requests from one port and
+ * many requests from many ports must still all be answered.
  *
  * The forged datagrams come from a raw socket (`tools/forge.py`), which
  * needs root: without it the forging tests are ignored, except under
@@ -28,11 +28,14 @@ import {
   runLoad,
   type ThroughputResult,
 } from "../../bench/c_tools.ts";
+import { BURST } from "../../lib/guards.ts";
 import { type Endpoint, python, root } from "./_forge.ts";
 import {
   ANSWERING_SERVERS as SERVERS,
+  CLIENT_PORTS,
   datagramsAfterForging,
   probeFails,
+  requestsFromManyPorts,
   startReflector,
 } from "./_scenarios.ts";
 
@@ -216,32 +219,60 @@ async function requestsFromOnePort(
 }
 
 for (const name of SERVERS) {
-  Deno.test(`${name} answers 2,000 requests from one port, and then a real client`, async (t) => {
+  Deno.test(`${name} answers a burst from one port, 2,000 requests from ${CLIENT_PORTS} ports, and then a real client`, async (t) => {
     await using server = await startScript(name, ["--port", "0"]);
     const expected = EXPECTED[name];
 
-    await t.step("2,000 numbered requests, 16 in flight", async () => {
-      const requests = Array.from({ length: 2_000 }, (_, i) => numbered(i));
-      const replies = await requestsFromOnePort(
-        name,
-        server.address,
-        requests,
-        16,
-      );
-      assertEquals(replies.sort(), requests.map(expected).sort());
-    });
+    await t.step(
+      `${BURST} numbered requests from one port, 16 in flight`,
+      async () => {
+        // A server answers one port a burst of BURST at once (lib/guards.ts).
+        const requests = Array.from({ length: BURST }, (_, i) => numbered(i));
+        const replies = await requestsFromOnePort(
+          name,
+          server.address,
+          requests,
+          16,
+        );
+        assertEquals(replies.sort(), requests.map(expected).sort());
+      },
+    );
 
-    await t.step("200 times the same request, one at a time", async () => {
-      // As a client that retries, or sends the same line again, does.
-      const request = encode("hello world!");
-      const replies = await requestsFromOnePort(
-        name,
-        server.address,
-        Array(200).fill(request),
-        1,
-      );
-      assertEquals(replies, Array(200).fill(expected(request)));
-    });
+    await t.step(
+      `${BURST} times the same request from one port, one at a time`,
+      async () => {
+        // As a client that retries, or sends the same line again, does.
+        const request = encode("hello world!");
+        const replies = await requestsFromOnePort(
+          name,
+          server.address,
+          Array(BURST).fill(request),
+          1,
+        );
+        assertEquals(replies, Array(BURST).fill(expected(request)));
+      },
+    );
+
+    await t.step(
+      `2,000 numbered requests from ${CLIENT_PORTS} ports, 16 in flight`,
+      async () => {
+        const { answered, failure } = await requestsFromManyPorts(
+          server.address,
+          {
+            count: 2_000,
+            window: 16,
+            timeoutMs: 5_000,
+            request: numbered,
+            check: (reply, i) => {
+              const want = expected(numbered(i));
+              const got = shown(name, reply);
+              return got === want ? undefined : `${got}, not ${want}`;
+            },
+          },
+        );
+        assertEquals(answered, 2_000, failure);
+      },
+    );
 
     await t.step("its own client", async () => {
       const port = String(server.address.port);

@@ -1,10 +1,14 @@
 import { assert, assertEquals } from "jsr:@std/assert@^1";
 import {
+  BURST,
+  DEFAULT_BUDGET,
+  FIRST_ANSWERED_PORT,
   looksLikeAReply,
   MAX_PAYLOAD,
   MAX_REPLY_GROWTH,
+  NFS_PORT,
   refusalReason,
-  REFUSED_SOURCE_PORTS,
+  setBudget,
 } from "../../lib/guards.ts";
 import { encodeTime } from "../../lib/time.ts";
 import { encode } from "../_helpers.ts";
@@ -27,19 +31,30 @@ Deno.test("refusalReason() lets an ordinary client be answered", () => {
   assertEquals(refusalReason(SERVER, udp("::1", 40000), hi, okHi), undefined);
 });
 
-Deno.test("refusalReason() never answers port 0 or the classic services", () => {
-  // Pinned here, not read from the code: dropping a port must fail this test.
-  assertEquals(REFUSED_SOURCE_PORTS, [0, 7, 9, 13, 19, 37]);
-  for (const port of [0, 7, 9, 13, 19, 37]) {
+Deno.test("refusalReason() never answers a source port below 1024, nor NFS's 2049", () => {
+  // Pinned here, not read from the code: OpenBSD inetd's dg_badinput().
+  assertEquals([FIRST_ANSWERED_PORT, NFS_PORT], [1024, 2049]);
+  for (const port of [0, 7, 19, 37, 53, 123, 161, 1023, 2049]) {
     assert(
       refusalReason(SERVER, udp("127.0.0.1", port), hi, okHi),
       `port ${port}`,
     );
   }
   assertEquals(
-    refusalReason(SERVER, udp("127.0.0.1", 19), hi, okHi),
-    "source port 19 is a classic UDP service",
+    refusalReason(SERVER, udp("127.0.0.1", 53), hi, okHi),
+    "127.0.0.1:53 sends from a service's port (below 1024)",
   );
+  assertEquals(
+    refusalReason(SERVER, udp("::1", 2049), hi, okHi),
+    "[::1]:2049 sends from a service's port (NFS's)",
+  );
+  for (const port of [1024, 1900, 2048, 2050, 11211, 65535]) {
+    assertEquals(
+      refusalReason(SERVER, udp("127.0.0.1", port), hi, okHi),
+      undefined,
+      `port ${port}`,
+    );
+  }
 });
 
 Deno.test("refusalReason() never answers its own port", () => {
@@ -98,22 +113,78 @@ Deno.test("looksLikeAReply() knows every server's reply and little else", () => 
   assert(!looksLikeAReply(encodeTime(new Date("2001-01-01T00:00:00Z"))));
 });
 
-Deno.test("refusalReason() stops two plain reflectors after a couple of bounces", () => {
+Deno.test("refusalReason() refuses a reply-shaped request from an ordinary client", () => {
+  // Every other guard lets this sender and this size through: only the
+  // request's shape stops it.
+  const from = udp("127.0.0.1", 41500);
+  for (const text of ["OK...hi", "Hello, Ada!", "Your data was 5 bytes"]) {
+    assertEquals(
+      refusalReason(SERVER, from, encode(text), encode(`OK...${text}`)),
+      `the request from 127.0.0.1:41500 looks like a server's reply`,
+      text,
+    );
+  }
+  const now = encodeTime(new Date());
+  assertEquals(
+    refusalReason(SERVER, from, now, now),
+    `the request from 127.0.0.1:41500 looks like a server's reply`,
+  );
+});
+
+Deno.test("refusalReason() never answers our own last reply sent back, however late", () => {
+  // A plain echo server's reply is its request: a second echo of the same
+  // bytes is the first echoed back, as an echo service 1.1 s away does.
   const from = udp("127.0.0.1", 41000);
   const ping = encode("ping");
-  const answered = [1, 2, 3, 4].map(() =>
+  const answered = [1, 2, 3].map(() =>
     refusalReason(SERVER, from, ping, ping) === undefined
   );
-  assertEquals(answered, [true, true, false, false]);
-  // Another sender, and another payload from the same one, are not affected.
+  assertEquals(answered, [true, false, false]);
+  assertEquals(
+    refusalReason(SERVER, from, ping, ping),
+    "127.0.0.1:41000 sent back our last reply to it (an echo)",
+  );
+  // Another sender, and another payload from the same one, are answered; and
+  // then the first payload again, which is no longer our last reply.
   assertEquals(
     refusalReason(SERVER, udp("127.0.0.1", 41001), ping, ping),
     undefined,
   );
-  assertEquals(
-    refusalReason(SERVER, from, encode("pong"), encode("pong")),
-    undefined,
-  );
+  const pong = encode("pong");
+  assertEquals(refusalReason(SERVER, from, pong, pong), undefined);
+  assertEquals(refusalReason(SERVER, from, ping, ping), undefined);
+  // With a prefix the reply is never the request: the same line is answered.
+  const line = encode("hello world!");
+  const reply = encode("OK...hello world!");
+  for (let i = 0; i < 10; i++) {
+    assertEquals(refusalReason(SERVER, from, line, reply), undefined);
+  }
+});
+
+Deno.test("refusalReason() answers one sender a burst, then only as fast as its budget refills", async () => {
+  const from = udp("127.0.0.1", 42000);
+  const other = udp("127.0.0.1", 42001);
+  try {
+    // One answer a second: this tight loop runs out after its burst.
+    setBudget("1");
+    const answered = Array.from(
+      { length: BURST + 50 },
+      (_, i) => refusalReason(SERVER, from, encode(`n${i}`), okHi),
+    ).filter((reason) => reason === undefined).length;
+    assertEquals(answered, BURST);
+    assertEquals(
+      refusalReason(SERVER, from, hi, okHi),
+      "127.0.0.1:42000 is past its budget of 100 answers at once and 1 a second (a loop, or a flood from one port)",
+    );
+    // Another sender has a budget of its own.
+    assertEquals(refusalReason(SERVER, other, hi, okHi), undefined);
+    // A budget of a million a second refills within a millisecond.
+    setBudget("1000000");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assertEquals(refusalReason(SERVER, from, hi, okHi), undefined);
+  } finally {
+    setBudget(String(DEFAULT_BUDGET));
+  }
 });
 
 Deno.test("safeToAnswer() reports the first refusal at once, then counts in silence", async () => {
