@@ -933,9 +933,15 @@ function diagramsOutOfTheirBox(page: Page): string {
           problems.push(where + "the label is broken: " + JSON.stringify(line));
         }
       }
-      // An HTML label: each of its text nodes (a line of its source,
-      // between <br/>s) is drawn on one line.
+      // An HTML label: drawn whole in its box, and each of its text nodes
+      // (a line of its source, between <br/>s) on one line.
       for (const label of svg.querySelectorAll("foreignObject")) {
+        const content = label.firstElementChild;
+        const height = label.getBoundingClientRect().height;
+        if (content && content.getBoundingClientRect().height > height + 1) {
+          problems.push(where + "the label " +
+            JSON.stringify(label.textContent.trim()) + " is cut off");
+        }
         const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           if (node.textContent.trim() === "") continue;
