@@ -84,7 +84,9 @@ export function fail(message: string, code = 1): never {
  * Parses `Deno.args` for a script, prints `--help`, and exits 2 on an
  * unknown flag, a flag given twice, or a flag with no value. It also turns
  * colour on only when stdout is a terminal and `NO_COLOR` is unset, and makes
- * any error Deno reports (a refused permission, say) one line and exit 1.
+ * any error Deno reports (a refused permission, say) one line and exit 1. Run
+ * without `--unstable-net`, where Deno has no UDP API, it says so in one line
+ * naming the flag and exits 1, as a missing `-N` does.
  *
  * @example
  * ```ts ignore
@@ -148,6 +150,13 @@ export function parseCommand<const S extends string, const B extends string>(
   for (const name of command.boolean ?? []) flags[name] = parsed[name] === true;
   if (!command.positionals && parsed._.length > 0) {
     usage(`unexpected argument ${JSON.stringify(String(parsed._[0]))}`);
+  }
+  // Deno's UDP API is still unstable: without the flag it is simply absent.
+  if (typeof Deno.listenDatagram !== "function") {
+    fail(
+      "Deno's UDP API needs the --unstable-net flag: " +
+        `deno run -N --unstable-net scripts/${command.name}.ts`,
+    );
   }
   return flags as Flags<S, B>;
 }

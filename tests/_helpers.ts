@@ -78,6 +78,8 @@ export interface ProcessOptions {
   stdin?: Uint8Array;
   /** Kill the process and fail if it runs longer than this (default 15 s). */
   timeoutMs?: number;
+  /** The folder it runs in; the repository's root by default. */
+  cwd?: string;
 }
 
 function spawn(
@@ -85,10 +87,11 @@ function spawn(
   args: string[],
   env: Record<string, string> | undefined,
   stdin: "piped" | "null",
+  cwd = ROOT,
 ): Deno.ChildProcess {
   return new Deno.Command(command, {
     args,
-    cwd: ROOT,
+    cwd,
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdin,
     stdout: "piped",
@@ -131,6 +134,7 @@ export async function runProcess(
     args,
     options.env,
     options.stdin ? "piped" : "null",
+    options.cwd,
   );
   const timeoutMs = options.timeoutMs ?? 15_000;
   let killed = false;
@@ -190,9 +194,19 @@ export interface RunningProcess extends AsyncDisposable {
 export function startProcess(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; stdin?: "piped" | "null" } = {},
+  options: {
+    env?: Record<string, string>;
+    stdin?: "piped" | "null";
+    cwd?: string;
+  } = {},
 ): RunningProcess {
-  const child = spawn(command, args, options.env, options.stdin ?? "null");
+  const child = spawn(
+    command,
+    args,
+    options.env,
+    options.stdin ?? "null",
+    options.cwd,
+  );
   const out: Uint8Array[] = [];
   let outText = "";
   let err = "";
@@ -320,8 +334,16 @@ export interface ScriptOptions extends ProcessOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * `deno run` for a script. A name under `minimal/` (`minimal/echo_server`)
+ * runs as its page says, with no deno.json to lean on:
+ * `deno run --no-config -N --unstable-net`.
+ */
 function scriptArgs(name: string, args: string[]): string[] {
-  return ["run", "-N", `scripts/${name}.ts`, ...args];
+  const flags = name.startsWith("minimal/")
+    ? ["--no-config", "-N", "--unstable-net"]
+    : ["-N"];
+  return ["run", ...flags, `scripts/${name}.ts`, ...args];
 }
 
 /**
