@@ -248,8 +248,14 @@ Deno.test({
         `search on ${home} finds "${query}" on ${expected.join(" and ")}`,
         async () => {
           await browserPage.goto(`${url}${home}`, { waitUntil: "load" });
-          await browserPage.locator(".VPNavBarSearch button").click();
-          await browserPage.locator(".VPLocalSearchBox input").fill(query);
+          // A click before the page is hydrated opens nothing: click again,
+          // three times at most, until the search box shows.
+          const input = browserPage.locator(".VPLocalSearchBox input");
+          for (let click = 0; click < 3 && !await input.isVisible(); click++) {
+            await browserPage.locator(".VPNavBarSearch button").click();
+            await input.waitFor({ timeout: 10_000 }).catch(() => {});
+          }
+          await input.fill(query);
           const results = browserPage.locator(".VPLocalSearchBox .results a");
           await results.first().waitFor({ timeout: 10_000 });
           // The box opens with the last query's results (VitePress keeps the
