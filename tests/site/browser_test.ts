@@ -427,7 +427,7 @@ Deno.test({
         });
         await browserPage.evaluate(
           `document.querySelector(".literate").scrollIntoView();
-         window.scrollBy(0, -80);`,
+         window.scrollBy(0, -130);`, // below the navigation and outline bars
         );
         await browserPage.screenshot({ path });
         assert(exists(path));
