@@ -1,8 +1,9 @@
 /**
- * The facts the concept pages state about sockets, measured: what a receive
+ * The facts the pages state about sockets, measured: what a receive
  * returns whole and what it cuts (UDP versus TCP), and what a client hears
  * when nobody listens, in Python, in Deno, and with `node:dgram` in Deno and
- * in Node.js (Timeouts and retries, which shows `docs/examples/dgram_connect.js`).
+ * in Node.js (Timeouts and retries, which shows `docs/examples/dgram_connect.js`),
+ * and why Liao Xuefeng's Python 2 programs fail under Python 3 (the hello page).
  *
  * Python and Node.js are outside tools: a missing one ignores its test with a
  * visible reason, except under CI=true, where it fails.
@@ -60,6 +61,54 @@ interopTest(
     ], { timeoutMs: 10_000 });
     assertEquals(code, 0, stderr);
     assertEquals(decode(stdout), "1024\nnext\n");
+  },
+);
+
+interopTest(
+  "Python 3 stops a file that uses print as a statement at a SyntaxError, before its first line runs",
+  [python],
+  async () => {
+    // The hello page: Liao Xuefeng's Python 2 files do not even start.
+    const program = [
+      "import sys",
+      "sys.stderr.write('ran\\n')",
+      "print 'hello'",
+    ].join("\n");
+    const { code, stderr } = await runProcess("python3", ["-c", program], {
+      timeoutMs: 10_000,
+    });
+    assertEquals(code, 1);
+    assertMatch(stderr, /^SyntaxError: /m);
+    assert(!stderr.includes("ran"), "a line ran before the SyntaxError");
+  },
+);
+
+interopTest(
+  "Python 3's sendto refuses a str with a TypeError before anything is sent",
+  [python],
+  async () => {
+    using receiver = loopbackSocket();
+    const program = [
+      "import socket",
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+      `s.sendto('Michael', ('127.0.0.1', ${addressOf(receiver).port}))`,
+    ].join("\n");
+    const { code, stderr } = await runProcess("python3", ["-c", program], {
+      timeoutMs: 10_000,
+    });
+    assertEquals(code, 1);
+    assertMatch(
+      stderr,
+      /^TypeError: a bytes-like object is required, not 'str'$/m,
+    );
+    const pending = receiver.receive();
+    const outcome = await Promise.race([
+      pending.then(() => "a datagram"),
+      new Promise((resolve) => setTimeout(() => resolve("nothing"), 300)),
+    ]);
+    receiver.close();
+    await pending.catch(() => {});
+    assertEquals(outcome, "nothing");
   },
 );
 

@@ -1,8 +1,11 @@
 /**
  * The site shows every script, from the file itself, and credits the
  * originals: every `scripts/*.ts` is imported by some page with
- * `<<< @/../scripts/NAME.ts`, every import names a region that exists, and
- * every page links (or names) the original it ports.
+ * `<<< @/../scripts/NAME.ts`, every `scripts/minimal/*.ts` is shown whole by
+ * some page with `<<<< @/../scripts/minimal/NAME.ts`, every import names a
+ * file and region that exist, every program page (in both languages) shows
+ * its minimal files before any region of a full script, and every page links
+ * (or names) the original it ports.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import { assert, assertEquals } from "jsr:@std/assert@^1";
 import { ROOT } from "../_helpers.ts";
 import {
   listPages,
+  literateImports,
   ORIGINALS,
   ORIGINALS_ZH,
   PROGRAM_CREDITS,
@@ -17,9 +21,9 @@ import {
   snippetImports,
 } from "./_site.ts";
 
-async function scriptNames(): Promise<string[]> {
+async function scriptNames(folder = "scripts"): Promise<string[]> {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(`${ROOT}scripts`)) {
+  for await (const entry of Deno.readDir(`${ROOT}${folder}`)) {
     if (entry.isFile && entry.name.endsWith(".ts")) names.push(entry.name);
   }
   return names.sort();
@@ -37,6 +41,48 @@ Deno.test("site pages import every script in scripts/", async () => {
     [],
     "these scripts are not imported by any page (<<< @/../scripts/NAME.ts#region)",
   );
+});
+
+Deno.test("site pages show every minimal file in scripts/minimal/", async () => {
+  const pages = await listPages();
+  const shown = new Set(
+    pages.flatMap((page) => literateImports(page.markdown)),
+  );
+  const names = await scriptNames("scripts/minimal");
+  assert(names.length > 0, "scripts/minimal/ has no files");
+  const missing = names.filter((name) => !shown.has(`scripts/minimal/${name}`));
+  assertEquals(
+    missing,
+    [],
+    "these minimal files are not shown by any page (<<<< @/../scripts/minimal/NAME.ts)",
+  );
+  const absent = [...shown].filter((file) =>
+    !names.some((name) => file === `scripts/minimal/${name}`)
+  );
+  assertEquals(absent, [], "pages show minimal files that do not exist");
+});
+
+Deno.test("program pages show their minimal files before any region of a full script", async (t) => {
+  const programs = (await listPages()).filter((page) =>
+    /^(zh\/)?programs\//.test(page.file)
+  );
+  assert(programs.length > 0, "no program pages");
+  for (const page of programs) {
+    await t.step(page.file, () => {
+      const lines = page.markdown.split("\n");
+      const lastMinimal = lines.findLastIndex((l) => /^<<<<\s/.test(l));
+      const firstRegion = lines.findIndex((l) =>
+        /^\s*<<< @\/\.\.\/scripts\/[\w.]+#/.test(l)
+      );
+      assert(lastMinimal !== -1, `${page.file} shows no minimal file`);
+      assert(
+        firstRegion === -1 || lastMinimal < firstRegion,
+        `${page.file} shows a region of a full script (line ${
+          firstRegion + 1
+        }) before its minimal files (line ${lastMinimal + 1})`,
+      );
+    });
+  }
 });
 
 Deno.test("site snippet imports name files and regions that exist", async (t) => {
