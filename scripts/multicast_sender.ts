@@ -130,9 +130,11 @@ try {
   fail(bindError(error, hostname, 0));
 }
 // Deno sets the TTL through a membership of the group, so the sender joins
-// the group too, on the same interface; with IPv6 this also checks that the
-// interface exists. A TTL of 0 never leaves this machine; 1 reaches the
-// network; each router on the way takes 1 off.
+// the group on its interface, sets the TTL, and leaves again: the TTL is the
+// socket's and stays, while a membership kept would make this machine a
+// member of the group (and so let every socket on the port hear it). With
+// IPv6 the join checks that the interface exists. A TTL of 0 never leaves
+// this machine; 1 reaches the network; each router on the way takes 1 off.
 try {
   if (group.family === 4) {
     const membership = await conn.joinMulticastV4(
@@ -140,8 +142,13 @@ try {
       networkInterface as string,
     );
     await membership.setTTL(ttl);
+    await membership.leave();
   } else {
-    await conn.joinMulticastV6(group.address, networkInterface as number);
+    const membership = await conn.joinMulticastV6(
+      group.address,
+      networkInterface as number,
+    );
+    await membership.leave();
   }
 } catch (error) {
   fail(joinError(error, group.address, networkInterface));

@@ -23,15 +23,15 @@ const conn = Deno.listenDatagram({
 // datagrams before any socket sees them.
 const group = "239.255.0.1";
 const membership = await conn.joinMulticastV4(group, "127.0.0.1");
-console.log(
-  `joined ${group}, listening on 0.0.0.0:${(conn.addr as Deno.NetAddr).port}`,
-);
 
-// Ctrl-C leaves the group before the program ends.
+// Ctrl-C leaves the group before the program ends. Then say it is ready.
 Deno.addSignalListener("SIGINT", async () => {
   await membership.leave();
   Deno.exit(0);
 });
+console.log(
+  `joined ${group}, listening on 0.0.0.0:${(conn.addr as Deno.NetAddr).port}`,
+);
 
 // Anyone who can reach the group can send anything: escape what is printed.
 for await (const [data, from] of conn) {

@@ -19,11 +19,13 @@ const conn = Deno.listenDatagram({
   port: 0,
 });
 
-// Deno sets the TTL through a membership of the group. A TTL of 0 keeps the
-// datagram on this machine; 1 would reach the network beyond the interface.
+// Deno sets the TTL through a membership of the group: join, set it, leave.
+// The TTL stays with the socket. 0 keeps the datagram on this machine; 1
+// would reach the network beyond the interface.
 const group = "239.255.0.1";
 const membership = await conn.joinMulticastV4(group, "127.0.0.1");
 await membership.setTTL(0);
+await membership.leave();
 
 // Nobody answers a multicast: send, and that is all.
 const to = { transport: "udp" as const, hostname: group, port };
