@@ -9,6 +9,8 @@ neighbour discovery), so it cannot tell a datagram from the rest.
 
   _packets.py --iface veth-a --port 5007 [--direction out|in|both] [--seconds 30]
 
+(--port 0 records UDP datagrams to any port.)
+
 It opens a packet socket on the interface, prints "capturing" on stderr once
 it is listening, and records until SIGTERM or SIGINT, or --seconds at most.
 Then it prints one JSON line:
@@ -88,7 +90,7 @@ def record(packet, port, datagrams, reports):
     if protocol != socket.IPPROTO_UDP or len(payload) < 8:
         return
     destination_port, length = struct.unpack("!HH", payload[2:6])
-    if destination_port != port or len(datagrams) >= MAX_RECORDS:
+    if port not in (0, destination_port) or len(datagrams) >= MAX_RECORDS:
         return
     datagrams.append({"source": source, "destination": destination,
                       "ttl": ttl, "bytes": length - 8})
@@ -100,7 +102,8 @@ def main():
         description="Record UDP datagrams to a port, and IGMP/MLD reports, on one interface (root).",
     )
     parser.add_argument("--iface", required=True, help="the interface, such as veth-a")
-    parser.add_argument("--port", type=int, required=True, help="the UDP destination port")
+    parser.add_argument("--port", type=int, required=True,
+                        help="the UDP destination port, 0 for any")
     parser.add_argument("--direction", choices=["out", "in", "both"], default="out",
                         help="what to record: sent out of the interface (default), received, or both")
     parser.add_argument("--seconds", type=float, default=30,

@@ -21,16 +21,25 @@
  * CI=true, where it fails.
  */
 import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
-import { decode, ROOT, runScript, sleep, startScript } from "../_helpers.ts";
+import { decode, runScript, sleep, startScript } from "../_helpers.ts";
+import {
+  denoIn,
+  heard,
+  interfaceIndex,
+  lan,
+  linkLocalReady,
+  PORT,
+  runIn,
+  startCapture,
+  startIn,
+} from "./_multicast.ts";
 import {
   findTool,
   freePort,
   interopTest,
   ipCommand,
-  type NamespacePair,
   namespacePair,
   runningAsRoot,
-  type RunningTool,
   runTool,
   startTool,
 } from "./_tools.ts";
@@ -39,14 +48,6 @@ const socat = await findTool("socat", "socat");
 const ip = await findTool("ip", "iproute2");
 const python = await findTool("python3", "python3");
 const root = await runningAsRoot();
-
-/** The group's port: each namespace has ports of its own. */
-const PORT = 5007;
-
-/** The lines a listener printed for the datagrams it heard. */
-function heard(stdout: string): string[] {
-  return stdout.split("\n").filter((line) => line.includes(" says: "));
-}
 
 interopTest(
   "socat joined to 239.255.0.1 on 127.0.0.1 hears multicast_sender",
@@ -101,139 +102,6 @@ interopTest(
 );
 
 // In network namespaces.
-
-/** The command that runs `deno run -N FILE ARGS…` inside a namespace. */
-function denoIn(ns: string, file: string, args: string[]): [string, string[]] {
-  return ["ip", [
-    "netns",
-    "exec",
-    ns,
-    Deno.execPath(),
-    "run",
-    "-N",
-    file,
-    ...args,
-  ]];
-}
-
-/** Starts a script in a namespace and waits for its ready line. */
-function startIn(
-  ns: string,
-  script: string,
-  args: string[],
-): Promise<RunningTool> {
-  return startTool(...denoIn(ns, `scripts/${script}.ts`, args), {
-    ready: { stream: "stdout", pattern: / listening on \S+:\d+$/m },
-  });
-}
-
-/** Runs a script in a namespace to its end. */
-async function runIn(ns: string, script: string, args: string[]) {
-  const result = await runTool(...denoIn(ns, `scripts/${script}.ts`, args));
-  return { ...result, stdout: decode(result.stdout) };
-}
-
-/** What {@linkcode startCapture} recorded. */
-interface Captured {
-  datagrams: {
-    source: string;
-    destination: string;
-    ttl: number;
-    bytes: number;
-  }[];
-  reports: { kind: string }[];
-}
-
-/** A recording of one interface; `stop()` ends it and returns the record. */
-interface Capture extends AsyncDisposable {
-  stop(): Promise<Captured>;
-}
-
-/**
- * Starts recording the UDP datagrams to `port` that go out of (`out`) or
- * come in on (`in`) an interface of a namespace, and the IGMP and MLD
- * reports, with `tests/interop/_packets.py`.
- */
-async function startCapture(
-  ns: string,
-  iface: string,
-  direction: "out" | "in" = "out",
-): Promise<Capture> {
-  const tool = await startTool("ip", [
-    "netns",
-    "exec",
-    ns,
-    "python3",
-    `${ROOT}tests/interop/_packets.py`,
-    "--iface",
-    iface,
-    "--port",
-    String(PORT),
-    "--direction",
-    direction,
-  ], { ready: { stream: "stderr", pattern: /capturing/ } });
-  let result: Promise<Captured> | undefined;
-  const stop = () =>
-    result ??= tool.stop().then(({ code, stdout, stderr }) => {
-      assertEquals(code, 0, stderr);
-      return JSON.parse(decode(stdout));
-    });
-  return { stop, [Symbol.asyncDispose]: async () => void await stop() };
-}
-
-/** The index of an interface in a namespace, as `ip link` shows it. */
-async function interfaceIndex(ns: string, dev: string): Promise<number> {
-  const line = await ipCommand("-n", ns, "-o", "link", "show", "dev", dev);
-  return Number(line.split(":")[0]);
-}
-
-/**
- * Waits (5 s at most) until an interface's IPv6 link-local address has
- * passed duplicate address detection: until then, nothing is sent from it.
- */
-async function linkLocalReady(ns: string, dev: string): Promise<void> {
-  for (let check = 0; check < 50; check++) {
-    const shown = await ipCommand(
-      "-n",
-      ns,
-      "-6",
-      "-o",
-      "addr",
-      "show",
-      "dev",
-      dev,
-      "scope",
-      "link",
-    );
-    if (shown.includes("fe80::") && !shown.includes("tentative")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${dev} in ${ns} got no usable link-local address`);
-}
-
-/**
- * Two namespaces joined by a veth link, 198.51.100.0/24 (TEST-NET-2), and a
- * default route in the first through the second: the first is a machine on
- * a LAN, whose every datagram for elsewhere would go out through the veth.
- */
-async function lan(tag: string): Promise<NamespacePair> {
-  const pair = await namespacePair(tag, "198.51.100");
-  try {
-    await ipCommand(
-      "-n",
-      pair.a,
-      "route",
-      "add",
-      "default",
-      "via",
-      pair.addressB,
-    );
-  } catch (error) {
-    await pair[Symbol.asyncDispose]();
-    throw error;
-  }
-  return pair;
-}
 
 interopTest(
   "nothing leaves by default: multicast_sender's datagrams stay off the veth, though the default route runs through it",
