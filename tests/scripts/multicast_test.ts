@@ -118,6 +118,35 @@ Deno.test("multicast_listener hears its own group only, and what it prints is ma
   ]);
 });
 
+Deno.test("a listener on 0.0.0.0 also hears another group that another listener joined on its port; bound to its group's address, it does not", async () => {
+  await using wide = await startScript("multicast_listener", ["--port", "0"]);
+  const port = String(wide.address.port);
+  await using narrow = await startScript("multicast_listener", [
+    "--host",
+    "239.255.0.1",
+    "--port",
+    port,
+  ]);
+  await using other = await startScript("multicast_listener", [
+    "--group",
+    "239.255.0.2",
+    "--port",
+    port,
+  ]);
+  await send(Number(port), ["--group", "239.255.0.2", "--message", "to .2"]);
+  await send(Number(port), ["--message", "to .1"]);
+  await other.waitForLine(/says: to \.2$/);
+  await wide.waitForLine(/says: to \.1$/);
+  await narrow.waitForLine(/says: to \.1$/);
+  assertEquals(heard(wide.stdout()).map((line) => line.split(": ")[1]), [
+    "to .2",
+    "to .1",
+  ]);
+  assertEquals(heard(narrow.stdout()).map((line) => line.split(": ")[1]), [
+    "to .1",
+  ]);
+});
+
 Deno.test("multicast_listener --host 239.255.0.1 binds the group's address and hears that group", async () => {
   await using listener = await startScript("multicast_listener", [
     "--host",
