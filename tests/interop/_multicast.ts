@@ -140,6 +140,22 @@ export async function linkLocalReady(ns: string, dev: string): Promise<void> {
 }
 
 /**
+ * Adds a default route in a pair's first namespace through the second: every
+ * datagram for elsewhere then goes out through the veth.
+ */
+export async function addDefaultRoute(pair: NamespacePair): Promise<void> {
+  await ipCommand(
+    "-n",
+    pair.a,
+    "route",
+    "add",
+    "default",
+    "via",
+    pair.addressB,
+  );
+}
+
+/**
  * Two namespaces joined by a veth link, 198.51.100.0/24 (TEST-NET-2), and a
  * default route in the first through the second: the first is a machine on
  * a LAN, whose every datagram for elsewhere would go out through the veth.
@@ -147,15 +163,7 @@ export async function linkLocalReady(ns: string, dev: string): Promise<void> {
 export async function lan(tag: string): Promise<NamespacePair> {
   const pair = await namespacePair(tag, "198.51.100");
   try {
-    await ipCommand(
-      "-n",
-      pair.a,
-      "route",
-      "add",
-      "default",
-      "via",
-      pair.addressB,
-    );
+    await addDefaultRoute(pair);
   } catch (error) {
     await pair[Symbol.asyncDispose]();
     throw error;

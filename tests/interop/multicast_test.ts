@@ -23,6 +23,7 @@
 import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import { decode, runScript, sleep, startScript } from "../_helpers.ts";
 import {
+  addDefaultRoute,
   denoIn,
   heard,
   interfaceIndex,
@@ -306,15 +307,7 @@ interopTest(
       "join failed: No such device (os error 19)\n" +
         "send failed: Network is unreachable (os error 101)\n",
     );
-    await ipCommand(
-      "-n",
-      pair.a,
-      "route",
-      "add",
-      "default",
-      "via",
-      pair.addressB,
-    );
+    await addDefaultRoute(pair);
     await using capture = await startCapture(pair.a, "veth-a");
     assertEquals(await run(), "joined\nsent\n");
     // The join also sent a membership report out of the veth, within the
