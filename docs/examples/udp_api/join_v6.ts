@@ -7,7 +7,8 @@
  * Linux, the default here) accepts the membership but carries no IPv6
  * multicast: give another interface's index to see it arrive.
  *
- * Run:  deno run -N --unstable-net docs/examples/udp_api/join_v6.ts [interface index]
+ * Run:
+ *   deno run -N --unstable-net docs/examples/udp_api/join_v6.ts [index]
  *
  * @module
  */

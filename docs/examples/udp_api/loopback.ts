@@ -6,7 +6,8 @@
  * the loopback interface, the default, every datagram comes back anyway.
  * The TTL is 0, so nothing leaves this machine.
  *
- * Run:  deno run -N --unstable-net docs/examples/udp_api/loopback.ts [interface address]
+ * Run:
+ *   deno run -N --unstable-net docs/examples/udp_api/loopback.ts [address]
  *
  * @module
  */

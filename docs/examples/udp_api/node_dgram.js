@@ -2,8 +2,8 @@
 /**
  * What `node:dgram` adds to Deno's own UDP API, run by Deno: a TTL for
  * unicast, the kernel's buffer sizes, the multicast interface chosen by
- * address, source-specific multicast, and `ipv6Only`, which keeps IPv4 datagrams away from an IPv6
- * socket on `::`. (`connect()` is shown in
+ * address, source-specific multicast, and `ipv6Only`, which keeps IPv4
+ * datagrams away from an IPv6 socket on `::`. (`connect()` is shown in
  * docs/examples/dgram_connect.js.) One call fails under Deno where Node.js
  * accepts it: `setMulticastTTL(0)`.
  *

@@ -17,7 +17,7 @@ try {
   console.log(`without reuseAddress: ${error}`);
 }
 const second = Deno.listenDatagram({ ...where, port, reuseAddress: true });
-console.log(`with reuseAddress: bound ${JSON.stringify(second.addr)}`);
+console.log(`with reuseAddress: a second socket on port ${port}`);
 
 // Three datagrams to the port, and 300 ms to see who gets them.
 const heard: string[] = [];
@@ -34,5 +34,5 @@ for (const conn of [first, second, sender]) conn.close();
 
 // Prints:
 // without reuseAddress: AddrInUse: Address already in use (os error 98)
-// with reuseAddress: bound {"hostname":"127.0.0.1","port":PORT,"transport":"udp"}
+// with reuseAddress: a second socket on port PORT
 // reached: second, second, second

@@ -7,7 +7,8 @@
  * the first argument (127.0.0.1, the loopback interface, by default) with
  * the TTL given second (0 by default).
  *
- * Run:  deno run -N --unstable-net docs/examples/udp_api/set_ttl.ts [interface address] [ttl]
+ * Run:
+ *   deno run -N --unstable-net docs/examples/udp_api/set_ttl.ts [address] [ttl]
  *
  * @module
  */

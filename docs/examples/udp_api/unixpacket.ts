@@ -4,7 +4,7 @@
  * datagram socket (`SOCK_DGRAM`, not `SOCK_SEQPACKET`). Closing it leaves
  * the file behind.
  *
- * Run:  deno run -N --allow-read --allow-write --unstable-net docs/examples/udp_api/unixpacket.ts
+ * Run:  deno run -N -R -W --unstable-net docs/examples/udp_api/unixpacket.ts
  *
  * @module
  */
