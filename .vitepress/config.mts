@@ -304,13 +304,16 @@ export default withMermaid(defineConfigWithTheme<ThemeConfig>({
   },
   mermaid: {
     securityLevel: "strict",
-    // Diagrams keep the size they are laid out at; on a screen narrower than
-    // that they scroll sideways (theme/readable.css) rather than shrink text
-    // to a few pixels. Long labels wrap inside their boxes.
+    // Diagrams keep the size they are laid out at (never text shrunk to a
+    // few pixels), and each is drawn to fit a phone's 342 px: two
+    // participants of 146 px; a diagram with more sets narrower ones in its
+    // own %%{init}%% line. Long labels wrap inside their boxes, but Mermaid
+    // hyphenates a word too long for its box, so none may be
+    // (tests/site/browser_test.ts checks both at 390 px).
     sequence: {
       useMaxWidth: false,
       wrap: true,
-      width: 136,
+      width: 146,
       actorMargin: 20,
       diagramMarginX: 8,
       messageFontSize: 14,

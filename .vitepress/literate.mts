@@ -256,6 +256,9 @@ export function literate(md: Markdown, options: LiterateOptions): void {
     } catch (error) {
       throw new Error(`${where}, but ${(error as Error).message}`);
     }
+    // Inline Markdown rendered with a copy of the page's env: VitePress sets
+    // the page's title (env.title) on every render, from its first h1.
+    const inline = (text: string) => md.renderInline(text, { ...env });
     const words = (env.relativePath ?? "").startsWith("zh/")
       ? WORDS.zh
       : WORDS.en;
@@ -263,7 +266,7 @@ export function literate(md: Markdown, options: LiterateOptions): void {
       ((code: string) => `<pre v-pre><code>${escapeHtml(code)}</code></pre>`);
     const prose = (lines: string[]) =>
       lines.join("\n").split(/\n\s*\n/).filter((p) => p.trim() !== "")
-        .map((p) => `<p>${md.renderInline(p.replace(/\n/g, " "), env)}</p>`)
+        .map((p) => `<p>${inline(p.replace(/\n/g, " "))}</p>`)
         .join("");
     const steps = file.steps.map((step) =>
       `<div class="literate-step">` +
@@ -278,8 +281,8 @@ export function literate(md: Markdown, options: LiterateOptions): void {
     ).join("");
     return `<div class="literate" data-file="${escapeHtml(name)}">` +
       `<div class="literate-head">` +
-      `<p class="literate-title">${md.renderInline(file.title, env)}</p>` +
-      file.about.map((p) => `<p>${md.renderInline(p, env)}</p>`).join("") +
+      `<p class="literate-title">${inline(file.title)}</p>` +
+      file.about.map((p) => `<p>${inline(p)}</p>`).join("") +
       `<p class="literate-run">${words.run}: <code>${
         escapeHtml(`deno run ${file.run}`)
       }</code></p>` +

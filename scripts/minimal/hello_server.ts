@@ -26,5 +26,5 @@ const hello = new TextEncoder().encode("Hello, ");
 for await (const [name, from] of conn) {
   const sender = from as Deno.NetAddr;
   console.log(`Received from ${sender.hostname}:${sender.port}.`);
-  await conn.send(new Uint8Array([...hello, ...name, 0x21]), from); // 0x21 is "!"
+  await conn.send(new Uint8Array([...hello, ...name, 0x21]), from); // 0x21: "!"
 }

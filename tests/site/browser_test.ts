@@ -11,9 +11,18 @@
  * a phone (390x844): the smallest text drawn in a diagram, in CSS pixels as
  * rendered, is at least 11; no table cell lies outside its table's visible
  * box or the screen (a column scrolled out of view); the page itself never
- * scrolls sideways; and, on the desktop, no code block is cut off and no
- * line of code (terminal sessions aside, which wrap) is longer than 80
- * columns. Screenshots go to `test-results/`: `site.png` (desktop) and
+ * scrolls sideways; on the desktop, no code block is cut off and no line of
+ * code (terminal sessions and run-by-URL lines aside, which wrap) is longer
+ * than 80 columns; on the phone, no diagram is wider than its box, no text
+ * of a diagram lies outside it, and no label is broken where its source has
+ * no break (Mermaid hyphenates a word too long for its box: `127.0.0-`).
+ *
+ * Literate blocks (`<<<< @/../scripts/minimal/NAME.ts`) show each step's
+ * comment beside its code on the desktop and above it on the phone, and
+ * copy the whole file byte for byte; every program page shows its minimal
+ * files before any region of a full script; every page links to the whole
+ * source of each file it shows. Screenshots go to `test-results/`:
+ * `site.png` (desktop), `literate.png` (the echo page's core, desktop) and
  * `phone-*.png` (`phone-zh-*.png` for Chinese pages).
  *
  * Needs the built site (`deno task site:build`) and Debian's `chromium` at
@@ -32,6 +41,7 @@ import {
   frontmatterTitle,
   headings,
   listPages,
+  literateImports,
   type Page,
   regionText,
   serveSite,
@@ -52,9 +62,14 @@ const SCREENSHOT_HEADING = "h2#exponential-backoff";
 const PHONE_SCREENSHOTS = [
   "/concepts/cheat-sheet",
   "/concepts/timeouts-and-retries",
+  "/programs/echo",
   "/programs/time",
   "/zh/programs/echo",
+  "/zh/programs/broadcast",
 ];
+
+/** The page whose literate blocks are saved as `test-results/literate.png`. */
+const LITERATE_SCREENSHOT_PAGE = "/programs/echo";
 
 /** The two screens every page is measured on. */
 const DESKTOP = { name: "desktop", width: 1280, height: 800 };
@@ -237,6 +252,15 @@ Deno.test({
           await browserPage.locator(".VPLocalSearchBox input").fill(query);
           const results = browserPage.locator(".VPLocalSearchBox .results a");
           await results.first().waitFor({ timeout: 10_000 });
+          // The box opens with the last query's results (VitePress keeps the
+          // query); wait, at most 10 s, for those of this one.
+          await browserPage.waitForFunction(
+            `[...document.querySelectorAll(".VPLocalSearchBox .results a")]
+              .some((a) => (a.getAttribute("href") ?? "")
+                .startsWith(${JSON.stringify(expected[0])}))`,
+            undefined,
+            { timeout: 10_000 },
+          ).catch(() => {}); // the assertions below say what was found
           const hrefs = await results.evaluateAll((links) =>
             links.map((a) => a.getAttribute("href") ?? "")
           );
@@ -384,6 +408,26 @@ Deno.test({
       );
     });
 
+    await t.step(
+      `screenshot of ${LITERATE_SCREENSHOT_PAGE}'s core`,
+      async () => {
+        const path = `${ROOT}test-results/literate.png`;
+        await browserPage.setViewportSize({
+          width: DESKTOP.width,
+          height: DESKTOP.height,
+        });
+        await browserPage.goto(`${url}${LITERATE_SCREENSHOT_PAGE}`, {
+          waitUntil: "load",
+        });
+        await browserPage.evaluate(
+          `document.querySelector(".literate").scrollIntoView();
+         window.scrollBy(0, -80);`,
+        );
+        await browserPage.screenshot({ path });
+        assert(exists(path));
+      },
+    );
+
     await t.step(`screenshot of ${SCREENSHOT_PAGE}`, async () => {
       await browserPage.goto(`${url}${SCREENSHOT_PAGE}`, { waitUntil: "load" });
       await browserPage.setViewportSize({ width: DESKTOP.width, height: 1200 });
@@ -527,7 +571,93 @@ async function checkPage(browserPage: BrowserPage, page: Page): Promise<void> {
     }
   }
 
+  await checkLiterate(browserPage, page);
   await waitForDiagrams(browserPage, page);
+}
+
+/**
+ * Checks a page's literate blocks and source links: each file the page
+ * shows as a literate block is there, its copy button copies the file byte
+ * for byte, it comes before any region of a full script, and every file
+ * the page shows (whole or by region) has a link to its whole source.
+ */
+async function checkLiterate(
+  browserPage: BrowserPage,
+  page: Page,
+): Promise<void> {
+  const literate = literateImports(page.markdown);
+  const program = /^(zh\/)?programs\//.test(page.file);
+  if (program) {
+    assert(literate.length > 0, `${page.path} shows no minimal file`);
+  }
+  const blocks = await browserPage.locator(".vp-doc .literate").evaluateAll(
+    (divs) =>
+      divs.map((div) => ({
+        file: div.getAttribute("data-file") ?? "",
+        copied: div.querySelector(".literate-copy pre")?.textContent ?? "",
+        steps: div.querySelectorAll(".literate-step").length,
+      })),
+  );
+  assertEquals(
+    blocks.map((b) => b.file),
+    literate,
+    `${page.path}: the literate blocks shown`,
+  );
+  for (const block of blocks) {
+    assertEquals(
+      block.copied,
+      await Deno.readTextFile(`${ROOT}${block.file}`),
+      `${page.path}: the copy button of ${block.file} copies other text than the file`,
+    );
+    assert(block.steps > 0, `${page.path}: ${block.file} shows no step`);
+  }
+
+  // The minimal files first: no region of a script before the last of them.
+  const regions = new Set<string>();
+  for (const { file, region } of snippetImports(page.markdown)) {
+    if (region === undefined || !file.startsWith("scripts/")) continue;
+    regions.add(
+      regionText(await Deno.readTextFile(`${ROOT}${file}`), region)
+        .replace(/\n$/, ""),
+    );
+  }
+  const order = await browserPage.locator(
+    ".vp-doc .literate, .vp-doc div[class*='language-'] pre code",
+  ).evaluateAll((elements) =>
+    elements.filter((e) =>
+      e.closest(".literate") === null || e.matches(".literate")
+    )
+      .map((e) =>
+        e.matches(".literate") ? null : (e.textContent ?? "").replace(/\n$/, "")
+      )
+  );
+  const lastLiterate = order.lastIndexOf(null);
+  const firstRegion = order.findIndex((text) =>
+    text !== null && regions.has(text)
+  );
+  if (lastLiterate !== -1 && firstRegion !== -1) {
+    assert(
+      lastLiterate < firstRegion,
+      `${page.path} shows a region of a full script before its last minimal file`,
+    );
+  }
+
+  const shown = new Set([
+    ...literate,
+    ...snippetImports(page.markdown).map((i) => i.file)
+      .filter((file) => /^(scripts|lib)\//.test(file)),
+  ]);
+  const links = await browserPage.locator(".vp-doc a[href]").evaluateAll(
+    (anchors) => anchors.map((a) => a.getAttribute("href") ?? ""),
+  );
+  const unlinked = [...shown].filter((file) =>
+    !links.some((href) => href.endsWith(`/blob/main/${file}`))
+  );
+  assertEquals(
+    unlinked,
+    [],
+    `${page.path} shows these files without a link to their whole source (<SourceLink path="FILE" />)`,
+  );
 }
 
 /**
@@ -651,7 +781,8 @@ const TABLES_OUT_OF_VIEW = `(() => {
 /**
  * In the page: code blocks cut off at the right edge, and lines of code
  * longer than the given number of columns. Terminal sessions (console
- * blocks) wrap their lines, so only whether they are cut off counts.
+ * blocks) and run-by-URL lines, whose length is the host's address, wrap
+ * their lines, so only whether they are cut off counts.
  */
 function codeTooWide(columns: number): string {
   return `(() => {
@@ -666,7 +797,10 @@ function codeTooWide(columns: number): string {
         problems.push("code block " + (index + 1) + " is cut off: " +
           JSON.stringify(longest));
       }
-      if (block.classList.contains("language-console")) return;
+      if (
+        block.classList.contains("language-console") ||
+        block.classList.contains("run-by-url")
+      ) return;
       for (const line of lines) {
         const width = [...line].length;
         if (width > ${columns}) {
@@ -709,7 +843,116 @@ async function legibilityProblems(
       ...await browserPage.evaluate(codeTooWide(MAX_CODE_COLUMNS)) as string[],
     );
   }
+  const sideBySide = screen.width >= DESKTOP.width;
+  problems.push(
+    ...await browserPage.evaluate(literateLayout(sideBySide)) as string[],
+  );
+  if (screen.width <= PHONE.width) {
+    problems.push(
+      ...await browserPage.evaluate(diagramsOutOfTheirBox(page)) as string[],
+    );
+  }
   return problems;
+}
+
+/**
+ * In the page: literate blocks laid out otherwise than expected: each step's
+ * comment beside its code (`sideBySide`, the desktop) or above it (the
+ * phone), inside the block.
+ */
+function literateLayout(sideBySide: boolean): string {
+  return `(() => {
+    const problems = [];
+    for (const block of document.querySelectorAll(".vp-doc .literate")) {
+      const name = block.getAttribute("data-file");
+      const box = block.getBoundingClientRect();
+      block.querySelectorAll(".literate-step").forEach((step, index) => {
+        const comment = step.querySelector(".literate-comment").getBoundingClientRect();
+        const code = step.querySelector(".literate-code pre");
+        if (code === null) return;
+        const c = code.getBoundingClientRect();
+        const where = name + ", step " + (index + 1) + ": ";
+        if (comment.height === 0) return;
+        if (${sideBySide}) {
+          if (!(comment.right <= c.left && comment.top < c.bottom && c.top < comment.bottom)) {
+            problems.push(where + "the comment is not beside its code");
+          }
+        } else if (!(comment.bottom <= c.top)) {
+          problems.push(where + "the comment is not above its code");
+        }
+        if (c.left < box.left - 1 || c.right > box.right + 1) {
+          problems.push(where + "the code lies outside the block");
+        }
+      });
+    }
+    return problems;
+  })()`;
+}
+
+/** The source of each Mermaid diagram of a page, in order. */
+function diagramSources(markdown: string): string[] {
+  return [...markdown.matchAll(/^```mermaid\s*\n([\s\S]*?)^```\s*$/gm)]
+    .map(([, source]) => source);
+}
+
+/**
+ * In the page: diagrams wider than their box, diagram text outside the
+ * diagram, and labels broken where their source has no break. Mermaid
+ * breaks a word too long for its box with a hyphen (\`127.0.0-\`): a line
+ * that ends in a hyphen must end with a word of the source. An HTML label
+ * (a flowchart's) breaks only where its source has a \`<br/>\`.
+ */
+function diagramsOutOfTheirBox(page: Page): string {
+  return `(() => {
+    const sources = ${JSON.stringify(diagramSources(page.markdown))};
+    const problems = [];
+    const svgs = [...document.querySelectorAll(".vp-doc .mermaid svg")];
+    svgs.forEach((svg, index) => {
+      const where = "diagram " + (index + 1) + ": ";
+      const words = new Set((sources[index] ?? "").split(/\\s+|<br\\s*\\/?>|"/));
+      const box = svg.parentElement.getBoundingClientRect();
+      const drawn = svg.getBoundingClientRect();
+      if (drawn.width > box.width + 1) {
+        problems.push(where + "is " + Math.round(drawn.width) +
+          " px wide in a box of " + Math.round(box.width) + " px");
+      }
+      for (const text of svg.querySelectorAll("text, foreignObject")) {
+        const r = text.getBoundingClientRect();
+        if (r.width === 0) continue;
+        if (r.left < drawn.left - 1 || r.right > drawn.right + 1) {
+          problems.push(where + JSON.stringify(text.textContent.trim()) +
+            " lies outside the diagram");
+        }
+      }
+      const lines = [...svg.querySelectorAll("text, tspan")]
+        .filter((t) => t.querySelector("tspan") === null)
+        .map((t) => t.textContent.trim());
+      for (const line of lines) {
+        const last = line.split(/\\s+/).pop();
+        if (line.endsWith("-") && !words.has(last)) {
+          problems.push(where + "the label is broken: " + JSON.stringify(line));
+        }
+      }
+      // An HTML label: each of its text nodes (a line of its source,
+      // between <br/>s) is drawn on one line.
+      for (const label of svg.querySelectorAll("foreignObject")) {
+        const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (node.textContent.trim() === "") continue;
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          const tops = new Set([...range.getClientRects()]
+            .filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) {
+            problems.push(where + "the label " +
+              JSON.stringify(node.textContent.trim()) + " wraps to " +
+              tops.size + " lines");
+          }
+        }
+      }
+    });
+    return problems;
+  })()`;
 }
 
 function clean(text: string | null): string {
