@@ -25,7 +25,7 @@ import { bindError, formatAddress } from "../lib/net.ts";
 const flags = parseCommand({
   name: "multicast_listener",
   summary:
-    "UDP multicast listener: joins a group and prints every datagram sent to it.",
+    "UDP multicast listener: joins a group, prints every datagram sent to it.",
   string: ["group", "port", "interface", "host"],
   default: {
     group: "239.255.0.1",

@@ -87,19 +87,22 @@ if (payload.length > 65_507) {
 if (group.family === 6) {
   if (ttl > 1) {
     usage(
-      `--ttl ${ttl}: Deno cannot set the hop limit of IPv6 multicast, which stays 1`,
+      `--ttl ${ttl}: Deno cannot set the hop limit of IPv6 multicast, ` +
+        "which stays 1",
     );
   }
   if (group.scope === 2 && ttl === 0) {
     usage(
-      `--group ${group.address} is link-local: it goes out to the link with a hop limit of 1, ` +
-        "which Deno cannot lower; add --ttl 1 to send it there, or use ff01:: to stay on this machine",
+      `--group ${group.address} is link-local: it goes out to the link ` +
+        "with a hop limit of 1, which Deno cannot lower; add --ttl 1 to " +
+        "send it there, or use ff01:: to stay on this machine",
     );
   }
   if (group.scope !== 1 && group.scope !== 2) {
     usage(
-      `--group ${group.address}: an IPv6 group must be interface-local (ffx1::) or link-local (ffx2::) here, ` +
-        "since Deno can neither choose the interface nor raise the hop limit for wider ones",
+      `--group ${group.address}: an IPv6 group must be interface-local ` +
+        "(ffx1::) or link-local (ffx2::) here, since Deno can neither " +
+        "choose the interface nor raise the hop limit for wider ones",
     );
   }
 }
@@ -181,10 +184,11 @@ for (let i = 1; i <= count; i++) {
     await conn.send(payload, to);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    const hint =
-      group.family === 6 && error instanceof Deno.errors.NetworkUnreachable
-        ? "; IPv6 multicast cannot use that interface (the loopback one, lo, carries none): give another index from `ip link`"
-        : "";
+    const unreachable = error instanceof Deno.errors.NetworkUnreachable;
+    const hint = group.family === 6 && unreachable
+      ? "; IPv6 multicast cannot use that interface (the loopback one, lo, " +
+        "carries none): give another index from `ip link`"
+      : "";
     fail(`cannot send to ${formatAddress(to)}: ${reason}${hint}`);
   }
   console.log(
