@@ -173,6 +173,11 @@ const SIDEBAR: { en: string; zh: string; items: Entry[] }[] = [
         en: "Broadcast sender and listener",
         zh: "广播发送端与监听端",
       },
+      {
+        link: "/programs/multicast",
+        en: "Multicast sender and listener",
+        zh: "组播发送端与监听端",
+      },
     ],
   },
   {
@@ -188,6 +193,11 @@ const SIDEBAR: { en: string; zh: string; items: Entry[] }[] = [
         link: "/concepts/broadcast",
         en: "Broadcast on real networks",
         zh: "真实网络中的广播",
+      },
+      {
+        link: "/concepts/udp-api",
+        en: "Deno's UDP API",
+        zh: "Deno 的 UDP API",
       },
       { link: "/concepts/staying-safe", en: "Staying safe", zh: "安全须知" },
       { link: "/reliability", en: "Reliability", zh: "可靠性" },

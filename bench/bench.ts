@@ -212,6 +212,24 @@ const SERVERS: Server[] = [
     command: node("--no-log"),
     logs: false,
   },
+  // The same node_echo.mjs run by Deno: what node:dgram costs under Deno,
+  // beside Node's own and Deno.listenDatagram's loops.
+  {
+    id: "deno_node_dgram_log",
+    label: "node:dgram run by Deno, console.log to a file",
+    group: "runtime",
+    family: "echo",
+    command: deno(["-N"], "bench/servers/node_echo.mjs", "0"),
+    logs: true,
+  },
+  {
+    id: "deno_node_dgram_quiet",
+    label: "node:dgram run by Deno, no log",
+    group: "runtime",
+    family: "echo",
+    command: deno(["-N"], "bench/servers/node_echo.mjs", "0", "--no-log"),
+    logs: false,
+  },
   {
     id: "deno_naive",
     label: "Deno naive: for await + console.log",

@@ -208,6 +208,8 @@ const zhLabels: Record<string, string> = {
   python_quiet: "Python 原版，去掉 print",
   node_log: "Node dgram，console.log 到文件",
   node_quiet: "Node dgram，不记日志",
+  deno_node_dgram_log: "Deno 运行 node:dgram，console.log 到文件",
+  deno_node_dgram_quiet: "Deno 运行 node:dgram，不记日志",
   deno_naive: "Deno 朴素写法：for await + console.log",
   deno_for_await_quiet: "Deno for await，不记日志",
   deno_console_log: "Deno 最简循环 + console.log",

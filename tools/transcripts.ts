@@ -145,6 +145,15 @@ export const SESSIONS: readonly Session[] = [
     }],
   },
   {
+    file: "multicast.txt",
+    server: { script: "multicast_listener", args: [] },
+    serverLogs: { pattern: / says: /, count: 2 },
+    clients: [{
+      script: "multicast_sender",
+      args: ["--port", "PORT", "--count", "2", "--interval", "0.2"],
+    }],
+  },
+  {
     file: "help.txt",
     clients: [
       { script: "echo_server", args: ["--help"] },

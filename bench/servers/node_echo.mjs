@@ -2,10 +2,12 @@
  * The original echo server's loop on Node's `dgram`, as a measurement target.
  *
  * Usage: node bench/servers/node_echo.mjs [PORT] [--no-log]
+ *        deno run -N bench/servers/node_echo.mjs [PORT] [--no-log]
  *
  * It answers `OK...` + the payload and, unless `--no-log`, writes the same
  * `Message[ADDR:PORT] - PAYLOAD` line with `console.log`, which Node writes
- * synchronously, one write per line, when stdout is a file.
+ * synchronously, one write per line, when stdout is a file. Run by Deno, the
+ * same file measures `node:dgram` as Deno provides it.
  *
  * @module
  */

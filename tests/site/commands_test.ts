@@ -112,7 +112,7 @@ function shellBlocks(file: string, markdown: string): Block[] {
       if (fence.block === undefined) continue;
       let text = trimmed;
       if (continued) {
-        continued.text = continued.text.replace(/\\$/, "") + text;
+        // It goes on the line before, which is joined to it below.
       } else if (fence.console) {
         if (!text.startsWith("$ ")) continue;
         text = text.slice(2);
@@ -182,6 +182,18 @@ const NOT_RUNNABLE: NotRunnable[] = [
   {
     match: /scripts\/broadcast_sender\.ts --to 192\.168\.1\.255$/,
     reason: "broadcasts to a real network; the tests send only to loopback",
+  },
+  {
+    match:
+      /^(npx )?deno run -N scripts\/multicast_(listener|sender)\.ts --interface 192\.168\.1\.23( --ttl 1)?$/,
+    reason:
+      "joins or sends on a real network; tests/interop/multicast_test.ts does the same on a veth link in a network namespace",
+  },
+  {
+    match:
+      /^(npx )?deno run -N scripts\/multicast_(listener|sender)\.ts --group ff01::1:2 --interface 2$/,
+    reason:
+      "needs a multicast interface other than lo, whose index differs from machine to machine; tests/interop/multicast_test.ts runs it on a veth link in a network namespace",
   },
   {
     match: /^deno task bench(?! --help$)/,
@@ -274,6 +286,18 @@ const RULES: Rule[] = [
     exitsZero: true,
   },
   {
+    match: /^(npx )?deno run -N scripts\/multicast_listener\.ts$/,
+    role: "server",
+    exitsZero: true,
+  },
+  {
+    match:
+      /^socat -u UDP4-RECV:\d+,ip-add-membership=239\.255\.0\.1:127\.0\.0\.1,reuseaddr -$/,
+    role: "server",
+    ready: "bound",
+    needs: ["socat", "ss"],
+  },
+  {
     match:
       /^(PATH="\$PWD\/node_modules\/\.bin:\$PATH" )?\.\/scripts\/echo_server\.ts --port 0$/,
     role: "server",
@@ -299,6 +323,12 @@ const RULES: Rule[] = [
       /^(npx )?deno run -N --unstable-net ((echo|hello|time|size)_server|broadcast_listener)\.ts( \d+)?$/,
     role: "server",
     minimal: true,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net multicast_listener\.ts( \d+)?$/,
+    role: "server",
+    minimal: true,
+    exitsZero: true,
   },
   {
     match: /^(npx )?deno run -N --unstable-net echo_client\.ts( \d+)?$/,
@@ -337,6 +367,12 @@ const RULES: Rule[] = [
     role: "client",
     minimal: true,
     heard: /says: Broadcast message$/m,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net multicast_sender\.ts( \d+)?$/,
+    role: "client",
+    minimal: true,
+    heard: /says: Multicast message$/m,
   },
   // The scripts' clients.
   {
@@ -382,6 +418,16 @@ const RULES: Rule[] = [
     match: /^(npx )?deno run -N scripts\/broadcast_sender\.ts --count 3$/,
     role: "client",
     heard: /(says: Broadcast message\n[^]*?){3}/,
+  },
+  {
+    match: /^(npx )?deno run -N scripts\/multicast_sender\.ts --count 3$/,
+    role: "client",
+    heard: /(says: Multicast message\n[^]*?){3}/,
+  },
+  {
+    match: /^(npx )?deno run -N scripts\/multicast_sender\.ts$/,
+    role: "client",
+    heard: /Multicast message/,
   },
   // Standard tools as clients.
   {
@@ -449,6 +495,13 @@ const RULES: Rule[] = [
   {
     match:
       /^printf 'from socat' \| socat - UDP-DATAGRAM:127\.255\.255\.255:\d+,broadcast$/,
+    role: "client",
+    heard: /from socat/,
+    needs: ["socat"],
+  },
+  {
+    match:
+      /^printf 'from socat\\n' \| socat -u - UDP4-DATAGRAM:239\.255\.0\.1:\d+,ip-multicast-if=127\.0\.0\.1,ip-multicast-ttl=0$/,
     role: "client",
     heard: /from socat/,
     needs: ["socat"],
@@ -1254,6 +1307,7 @@ Deno.test("every command on the site works as written, in every tab", async (t) 
     known.add(await defaultPort(`${script}_server`));
   }
   known.add(await defaultPort("broadcast_listener"));
+  known.add(await defaultPort("multicast_listener"));
   const requirements = new Map<Tool, Requirement>();
   for (const tool of Object.keys(TOOLS) as Tool[]) {
     requirements.set(tool, await TOOLS[tool]());
