@@ -332,10 +332,11 @@ export function parseMessage(message: Uint8Array): DnsMessage {
   const least = questionCount * 5 +
     recordCounts.reduce((sum, count) => sum + count * 11, 0);
   if (12 + least > message.length) {
-    const [an, ns, ar] = recordCounts;
+    const records = recordCounts.reduce((sum, count) => sum + count, 0);
     throw new DnsFormatError(
-      `the header counts ${questionCount} questions and ${an + ns + ar} ` +
-        `records, more than the ${message.length}-byte message can hold`,
+      `the header counts ${plural(questionCount, "question")} and ` +
+        `${plural(records, "record")}, more than the ${message.length}-byte ` +
+        "message can hold",
       4,
     );
   }
@@ -375,6 +376,11 @@ export function parseMessage(message: Uint8Array): DnsMessage {
   }
   const [answers, authority, additional] = sections;
   return { header, questions, answers, authority, additional };
+}
+
+/** `1 question`, `2 questions`. */
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
 /** Throws unless `length` bytes from `at` are in the message. */

@@ -159,6 +159,8 @@ const server = await resolveServer(
   port,
 ).catch((error) => fail(error.message));
 const target = formatAddress(server);
+const asked = `${readName(question, 0).name} IN ${typeName(type)}`;
+console.log(`;; asking ${target} for ${asked} (id ${id})`);
 // #endregion server
 
 // #region socket
@@ -235,8 +237,6 @@ function ignore(why: string) {
 // Send, wait, and on silence send the same query again with the wait doubled
 // (0.5, 1, 2 s …), until --timeout has passed. The same ID every time: an
 // answer to any of them answers the question.
-const asked = `${readName(question, 0).name} IN ${typeName(type)}`;
-console.log(`;; asking ${target} for ${asked} (id ${id})`);
 const started = performance.now();
 const deadline = Date.now() + timeoutMs;
 let waitMs = 500;
