@@ -55,6 +55,6 @@ for (let i = 0; i < (reply[6] << 8 | reply[7]) && at < reply.length; i++) {
   if (type === 1 && data.length === 4) console.log(data.join("."));
   at += 10 + size;
 }
-// The RCODE, the low 4 bits of byte 3: 0 is NOERROR, 3 NXDOMAIN (no such
-// name).
+
+// The RCODE, the low 4 bits of byte 3: 0 is NOERROR, 3 is NXDOMAIN.
 console.log(`RCODE ${reply[3] & 15}`);
