@@ -1,11 +1,10 @@
 /**
  * dns_client and its minimal version against a resolver nobody here wrote:
- * Debian's dnsmasq, started by the test on 127.0.0.1 on a free port. It
- * reads no configuration file (`--conf-file=/dev/null`), no
- * /etc/resolv.conf (`--no-resolv`) and no /etc/hosts (`--no-hosts`); it has
- * no upstream server, so it never forwards a query anywhere, and answers
- * for `.test` only from the records given on its command line. Its pid file
- * lives in the test's own temporary folder.
+ * Debian's dnsmasq, started by the test on 127.0.0.1 on a free port (see
+ * _dnsmasq.ts). It reads no configuration file, no /etc/resolv.conf and no
+ * /etc/hosts; it has no upstream server, so it never forwards a query
+ * anywhere, and answers for `.test` only from the records given on its
+ * command line.
  *
  * Without dnsmasq these tests are ignored with the package to install;
  * under CI=true they run and fail instead (see _tools.ts).
@@ -19,29 +18,12 @@ import {
 } from "jsr:@std/assert@^1";
 import { decode, runProcess, runScript } from "../_helpers.ts";
 import {
-  freePort,
-  interopTest,
-  type Requirement,
-  type RunningTool,
-  runTool,
-  startTool,
-} from "./_tools.ts";
-
-/** dnsmasq is in /usr/sbin, which a user's PATH may lack. */
-async function findDnsmasq(): Promise<Requirement & { path: string }> {
-  const { stdout } = await runTool("sh", [
-    "-c",
-    "command -v dnsmasq || { test -x /usr/sbin/dnsmasq && echo /usr/sbin/dnsmasq; }",
-  ], { timeoutMs: 5_000 });
-  const path = decode(stdout).trim();
-  return path === ""
-    ? {
-      met: false,
-      reason: "dnsmasq not found; install Debian package dnsmasq-base",
-      path,
-    }
-    : { met: true, reason: `dnsmasq found at ${path}`, path };
-}
+  DATA_DIR,
+  recordDnsPage,
+  withoutChance,
+} from "../../tools/dns_exchange.ts";
+import { type Dnsmasq, findDnsmasq, startDnsmasq } from "./_dnsmasq.ts";
+import { interopTest } from "./_tools.ts";
 
 const dnsmasq = await findDnsmasq();
 
@@ -58,59 +40,6 @@ const RECORDS = [
   "--cname=www.test,h.test",
   `--txt-record=big.test,${LONG},${LONG},${LONG}`,
 ];
-
-/** dnsmasq, running on 127.0.0.1; dispose of it to stop it. */
-interface Dnsmasq extends AsyncDisposable {
-  /** Its UDP port. */
-  port: string;
-  /** What it logged: one `query[TYPE] NAME from ADDR` line per query. */
-  log(): string;
-}
-
-/**
- * Starts dnsmasq on 127.0.0.1 on a free port, in the foreground, with its
- * pid file in a temporary folder. A port taken between the check and the
- * start (dnsmasq binds TCP too) means another try, three at most.
- */
-async function startDnsmasq(): Promise<Dnsmasq> {
-  const folder = await Deno.makeTempDir({ prefix: "dns-test-" });
-  for (let attempt = 1;; attempt++) {
-    const port = String(freePort());
-    let tool: RunningTool;
-    try {
-      tool = await startTool(dnsmasq.path, [
-        "--keep-in-foreground",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--listen-address=127.0.0.1",
-        "--bind-interfaces",
-        `--port=${port}`,
-        `--pid-file=${folder}/dnsmasq.pid`,
-        `--dhcp-leasefile=${folder}/dnsmasq.leases`,
-        "--local=/test/",
-        "--local-ttl=300",
-        "--log-queries",
-        "--log-facility=-",
-        ...RECORDS,
-      ], { ready: { stream: "stderr", pattern: /started, version/ } });
-    } catch (error) {
-      if (attempt < 3 && String(error).includes("Address already in use")) {
-        continue;
-      }
-      await Deno.remove(folder, { recursive: true });
-      throw error;
-    }
-    return {
-      port,
-      log: () => tool.stderr(),
-      async [Symbol.asyncDispose]() {
-        await tool.stop();
-        await Deno.remove(folder, { recursive: true });
-      },
-    };
-  }
-}
 
 /** Asks dnsmasq with dns_client; returns what it printed. */
 function ask(server: Dnsmasq, name: string, type = "A") {
@@ -135,7 +64,7 @@ interopTest(
   "dns_client reads dnsmasq's answers: A, AAAA, MX, TXT, CNAME, each as dnsmasq was told",
   [dnsmasq],
   async (t) => {
-    await using server = await startDnsmasq();
+    await using server = await startDnsmasq(dnsmasq, RECORDS);
     const cases: [string, string, string[]][] = [
       ["a.test", "A", ["a.test. 300 IN A 192.0.2.1"]],
       ["h.test", "AAAA", ["h.test. 300 IN AAAA 2001:db8::7"]],
@@ -176,7 +105,7 @@ interopTest(
   "dns_client shows dnsmasq's NXDOMAIN, and a TXT string holding an escape sequence escaped",
   [dnsmasq],
   async (t) => {
-    await using server = await startDnsmasq();
+    await using server = await startDnsmasq(dnsmasq, RECORDS);
     await t.step("NXDOMAIN for a name dnsmasq was not told", async () => {
       const { code, stdout } = await ask(server, "nope.test");
       assertEquals(code, 0);
@@ -199,7 +128,7 @@ interopTest(
   "dns_client says dnsmasq's answer of 750 bytes of TXT was truncated and needs TCP",
   [dnsmasq],
   async () => {
-    await using server = await startDnsmasq();
+    await using server = await startDnsmasq(dnsmasq, RECORDS);
     const { code, stdout, stderr } = await ask(server, "big.test", "TXT");
     assertEquals(code, 1);
     assertStringIncludes(stdout, "; flags: qr aa tc rd ra; 0 answers\n");
@@ -212,7 +141,7 @@ interopTest(
   "the minimal dns_client prints dnsmasq's addresses, and RCODE 3 for NXDOMAIN",
   [dnsmasq],
   async (t) => {
-    await using server = await startDnsmasq();
+    await using server = await startDnsmasq(dnsmasq, RECORDS);
     const minimal = (name: string) =>
       runProcess(Deno.execPath(), [
         "run",
@@ -234,6 +163,24 @@ interopTest(
         const { code, stdout, stderr } = await minimal(name);
         assertEquals(code, 0, stderr);
         assertEquals(decode(stdout), printed);
+      });
+    }
+  },
+);
+
+interopTest(
+  "the DNS page's session and exchange are what dns_client and dnsmasq do today (tools/dns_exchange.ts)",
+  [dnsmasq],
+  async (t) => {
+    const fresh = await recordDnsPage();
+    for (const [file, text] of Object.entries(fresh)) {
+      await t.step(`docs/data/dns-${file}.txt`, async () => {
+        const saved = await Deno.readTextFile(`${DATA_DIR}dns-${file}.txt`);
+        assertEquals(
+          withoutChance(saved),
+          withoutChance(text),
+          `docs/data/dns-${file}.txt is stale; run tools/dns_exchange.ts`,
+        );
       });
     }
   },
