@@ -60,9 +60,9 @@ const flags = parseCommand({
   },
   notes: [
     "Try it with dnsmasq answering on this machine, in a second terminal:",
-    "  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv " +
-    "--no-hosts --pid-file --listen-address=127.0.0.1 --bind-interfaces " +
-    "--port=5300 --address=/example.test/192.0.2.1",
+    "  dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts " +
+    "--listen-address=127.0.0.1 --bind-interfaces --port=5300 " +
+    "--host-record=example.test,192.0.2.1",
     "  deno run -N scripts/dns_client.ts example.test --server 127.0.0.1 " +
     "--port 5300",
   ],

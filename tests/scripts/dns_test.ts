@@ -348,7 +348,7 @@ Deno.test("dns_client --help names every flag, and how to try it with dnsmasq", 
     assertStringIncludes(stdout, `  ${flag} `);
   }
   assertStringIncludes(stdout, "--allow-read=/etc/resolv.conf");
-  assertStringIncludes(stdout, "dnsmasq --keep-in-foreground");
+  assertStringIncludes(stdout, "dnsmasq --no-daemon");
   assert(!stdout.includes('(default: "")'), stdout);
 });
 
