@@ -2,8 +2,9 @@
 
 It answers on loopback only, the way MODE says: honestly, after a forgery,
 from the wrong port, not at all, or with a hostile reply. The answer gives
-192.0.2.1 for the question asked; every forgery gives 198.51.100.66. It prints one ready line, then one line per
-query with the time it came, and ends by itself after 20 s or 20 queries.
+192.0.2.1 for the question asked; every forgery gives 198.51.100.66. It
+prints one ready line, then one line per query with the time it came and its
+source port, and ends by itself after 20 s or 20 queries.
 
 Run:  python3 tests/scripts/_dns_standin.py MODE [HOST]
 """
@@ -78,7 +79,10 @@ def main():
         except socket.timeout:
             continue
         queries += 1
-        print(f"query {queries} at {time.monotonic():.4f}", flush=True)
+        print(
+            f"query {queries} at {time.monotonic():.4f} from port {client[1]}",
+            flush=True,
+        )
         if mode == "silent" or (mode == "drop-2" and queries <= 2):
             continue
         if mode == "forged-id":

@@ -42,7 +42,7 @@ async function standIn(
 
 /** The times, in seconds, at which the stand-in saw each query. */
 function queryTimes(printed: Uint8Array): number[] {
-  return [...decode(printed).matchAll(/^query \d+ at ([\d.]+)$/gm)]
+  return [...decode(printed).matchAll(/^query \d+ at ([\d.]+) /gm)]
     .map(([, time]) => Number(time));
 }
 
@@ -306,6 +306,26 @@ interopTest(
     );
     assertGreater(seconds, 5);
     assertLess(seconds, 10);
+  },
+);
+
+interopTest(
+  "dns_client asks from a port the system picks at random, a different one each run",
+  [python],
+  async () => {
+    await using server = await standIn("answer");
+    for (let run = 0; run < 5; run++) {
+      const { code, stderr } = await ask(server.port);
+      assertEquals(code, 0, stderr);
+    }
+    const printed = decode((await server.stop()).stdout);
+    const ports = [...printed.matchAll(/ from port (\d+)$/gm)]
+      .map(([, port]) => Number(port));
+    assertEquals(ports.length, 5);
+    assertEquals(new Set(ports).size, 5, `ports ${ports}`);
+    // Handed out one after the other, five ports would lie within a few of
+    // each other; picked at random from thousands, they spread wide.
+    assertGreater(Math.max(...ports) - Math.min(...ports), 100, `${ports}`);
   },
 );
 
