@@ -290,6 +290,19 @@ for (const mode of ["forged-id", "wrong-port", "other-question"]) {
   );
 }
 
+for (const [mode] of HOSTILE) {
+  interopTest(
+    `the minimal dns_client reads a hostile reply (${mode}) to its end, printing only numbers`,
+    [python],
+    async () => {
+      await using server = await standIn(mode);
+      const { code, stdout, stderr } = await askMinimal(server.port);
+      assertEquals(code, 0, stderr);
+      assertMatch(stdout, /^(\d+\.\d+\.\d+\.\d+\n)*RCODE \d+\n$/);
+    },
+  );
+}
+
 interopTest(
   "the minimal dns_client gives up on a silent server after 5 s, exit code 1",
   [python],
