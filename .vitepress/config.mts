@@ -2,17 +2,25 @@
  * The tutorial site: VitePress, pages in `docs/`, code imported from
  * `scripts/` and `lib/` by region, diagrams drawn by Mermaid.
  *
- * The build fails on a dead link (VitePress's default) and on a snippet
+ * The build fails on a dead link (VitePress's default), on a snippet
  * import whose file or region does not exist (checked below: VitePress alone
- * would show the whole file for a region it cannot find).
+ * would show the whole file for a region it cannot find), and on a literate
+ * block (`<<<< @/../scripts/minimal/NAME.ts`, see `literate.mts`) whose file
+ * is missing.
  *
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import process from "node:process";
-import { defineConfig, type MarkdownRenderer } from "vitepress";
+import { fileURLToPath } from "node:url";
+import {
+  type DefaultTheme,
+  defineConfigWithTheme,
+  type MarkdownRenderer,
+} from "vitepress";
 import { withMermaid } from "vitepress-plugin-mermaid";
+import { literate } from "./literate.mts";
 import { publishSources } from "./publish_sources.mts";
 
 /**
@@ -28,6 +36,19 @@ const BRANCH = "main";
 
 /** Every page's "Edit this page" link, in both editions. */
 const EDIT_LINK_PATTERN = `${REPOSITORY}/edit/${BRANCH}/docs/:path`;
+
+/** A file's whole source, for `<SourceLink path="scripts/NAME.ts" />`. */
+const SOURCE_LINK_PATTERN = `${REPOSITORY}/blob/${BRANCH}/:path`;
+
+/** The repository's root folder, and the pages' folder in it. */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DOCS = `${ROOT}docs`;
+
+/** The theme's settings: VitePress's, and where the source links lead. */
+interface ThemeConfig extends DefaultTheme.Config {
+  /** A file's address in the repository, `:path` standing for its path. */
+  sourceLinkPattern?: string;
+}
 
 /** Escapes text for use inside HTML. */
 function escapeHtml(text: string): string {
@@ -251,7 +272,7 @@ function localizeCopyButtons(md: MarkdownRenderer): void {
   };
 }
 
-export default withMermaid(defineConfig({
+export default withMermaid(defineConfigWithTheme<ThemeConfig>({
   title: "UDP with Deno",
   description:
     "Classic Python UDP socket tutorials, ported to small standalone Deno scripts and explained side by side.",
@@ -267,6 +288,8 @@ export default withMermaid(defineConfig({
     config(md) {
       requireSnippets(md);
       localizeCopyButtons(md);
+      // `<<<< @/../scripts/minimal/NAME.ts`: the file, step by step.
+      literate(md, { srcDir: DOCS, root: ROOT });
     },
   },
   mermaid: {
@@ -365,6 +388,7 @@ export default withMermaid(defineConfig({
       },
     },
     socialLinks: [{ icon: "github", link: REPOSITORY }],
+    sourceLinkPattern: SOURCE_LINK_PATTERN,
     editLink: {
       pattern: EDIT_LINK_PATTERN,
       text: "Edit this page on GitHub",

@@ -65,6 +65,15 @@ export function snippetImports(markdown: string): SnippetImport[] {
   return [...found].map(([, file, region]) => ({ file, region }));
 }
 
+/**
+ * The files a page shows as literate blocks (`<<<< @/../FILE`), relative to
+ * the repository, e.g. `scripts/minimal/echo_server.ts`, in page order.
+ */
+export function literateImports(markdown: string): string[] {
+  return [...markdown.matchAll(/^<<<<\s+@\/\.\.\/(\S+)\s*$/gm)]
+    .map(([, file]) => file);
+}
+
 const REGION_MARKER = /^\s*\/\/ ?#?(end)?region [\w*-]+\s*$/;
 
 /**
@@ -185,6 +194,40 @@ export function headings(markdown: string): { h1?: string; h2: string[] } {
     else h2.push(text);
   }
   return { h1, h2 };
+}
+
+/**
+ * The two tabs of a code group that shows a command needing Deno, in each
+ * edition: with Deno on the PATH, and through npm (`npx deno`).
+ */
+export const TABS = {
+  deno: { en: "Deno installed", zh: "已安装 Deno" },
+  npm: { en: "through npm", zh: "通过 npm" },
+} as const;
+
+/** A code group tab's title in English: the Chinese titles of {@linkcode TABS} translated. */
+export function inEnglish(title: string): string {
+  for (const { en, zh } of Object.values(TABS)) if (title === zh) return en;
+  return title;
+}
+
+/** A command without its trailing `# comment` (quotes respected). */
+export function withoutComment(text: string): string {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quote) {
+      if (char === quote) quote = "";
+      else if (char === "\\" && quote === '"') i++;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+    } else if (char === "\\") {
+      i++;
+    } else if (char === "#" && (i === 0 || /\s/.test(text[i - 1]))) {
+      return text.slice(0, i).trimEnd();
+    }
+  }
+  return text.trimEnd();
 }
 
 /** The credit each original needs: its link, or its described name. */

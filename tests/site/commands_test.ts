@@ -3,7 +3,8 @@
  *
  * The pages show commands in shell code blocks. Where a command needs Deno, a
  * VitePress code group shows it twice: a "Deno installed" tab (bare `deno`)
- * and a "through npm" tab (`npx deno`, the project's pinned copy). This test
+ * and a "through npm" tab (`npx deno`, the project's pinned copy), titled
+ * "已安装 Deno" and "通过 npm" on the Chinese pages. This test
  * reads every `sh`, `bash`, `shell` and `console` block of every page under
  * `docs/` and runs each command the way a reader would type it, through `sh`:
  *
@@ -49,16 +50,21 @@ import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
 import { stripAnsiCode } from "jsr:@std/fmt@^1/colors";
 import { ROOT, within } from "../_helpers.ts";
 import { CI, findTool, type Requirement } from "../interop/_tools.ts";
-import { listPages } from "./_site.ts";
+import { inEnglish, listPages, TABS, withoutComment } from "./_site.ts";
 
 /** The fence languages whose blocks hold commands to type. */
 const SHELL_FENCE = /^(sh|bash|shell|console)(-vue)?$/;
 
 /** The tab of a code group that shows a command for a Deno on the PATH. */
-const DENO_TAB = "Deno installed";
+const DENO_TAB = TABS.deno.en;
 
 /** The tab that shows the same command through npm, with no Deno installed. */
-const NPM_TAB = "through npm";
+const NPM_TAB = TABS.npm.en;
+
+/** A tab's title in English, whichever edition's page shows it. */
+function tabName(title: string | undefined): string | undefined {
+  return title === undefined ? undefined : inEnglish(title);
+}
 
 /** The default port of the site's dev server (Vite's). */
 const SITE_PORT = 5173;
@@ -77,7 +83,7 @@ interface Block {
   file: string;
   /** The line of its opening fence, from 1. */
   line: number;
-  /** Its tab title, when it is a tab of a `::: code-group`. */
+  /** Its tab title in English, when it is a tab of a `::: code-group`. */
   tab?: string;
   /** The line of the `::: code-group` it belongs to. */
   group?: number;
@@ -128,7 +134,7 @@ function shellBlocks(file: string, markdown: string): Block[] {
       const [, marker, lang, tab] = open;
       const shell = SHELL_FENCE.test(lang);
       const block = shell
-        ? { file, line: index + 1, tab, group, commands: [] }
+        ? { file, line: index + 1, tab: tabName(tab), group, commands: [] }
         : undefined;
       if (block) blocks.push(block);
       fence = { marker, block, console: lang.startsWith("console") };
@@ -139,25 +145,6 @@ function shellBlocks(file: string, markdown: string): Block[] {
     }
   }
   return blocks;
-}
-
-/** A command without its trailing `# comment` (quotes respected). */
-function withoutComment(text: string): string {
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quote) {
-      if (char === quote) quote = "";
-      else if (char === "\\" && quote === '"') i++;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-    } else if (char === "\\") {
-      i++;
-    } else if (char === "#" && (i === 0 || /\s/.test(text[i - 1]))) {
-      return text.slice(0, i).trimEnd();
-    }
-  }
-  return text.trimEnd();
 }
 
 /** A command the pages show that this machine cannot run, and why. */
@@ -254,6 +241,12 @@ interface Rule {
   heard?: RegExp;
   /** Outside tools it needs. */
   needs?: Tool[];
+  /**
+   * A minimal file run by its bare name (`echo_server.ts`), as a reader runs
+   * a copy: it runs in a folder that holds the minimal files alone (see
+   * {@linkcode minimalCopy}), and takes its port as its first argument.
+   */
+  minimal?: boolean;
 }
 
 /** A date as the time clients (and rdate) print it: `Wed Dec  2 13:27:08`. */
@@ -300,6 +293,51 @@ const RULES: Rule[] = [
     needs: ["socat", "ss"],
   },
   { match: /^(npm start|deno task site:dev)$/, role: "server", ready: "site" },
+  // The minimal files, copied alone into a folder of their own.
+  {
+    match:
+      /^(npx )?deno run -N --unstable-net ((echo|hello|time|size)_server|broadcast_listener)\.ts( \d+)?$/,
+    role: "server",
+    minimal: true,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net echo_client\.ts( \d+)?$/,
+    role: "client",
+    minimal: true,
+    stdin: "hello\n",
+    prints: /^Server reply : OK\.\.\.hello$/m,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net hello_client\.ts( \d+)?$/,
+    role: "client",
+    minimal: true,
+    prints: /^Hello, Michael!\nHello, Tracy!\nHello, Sarah!$/m,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net hello_client\.ts \d+ Ada Grace$/,
+    role: "client",
+    minimal: true,
+    prints: /^Hello, Ada!\nHello, Grace!$/m,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net time_client\.ts( \d+)?$/,
+    role: "client",
+    minimal: true,
+    prints: CTIME,
+  },
+  {
+    match:
+      /^(npx )?deno run -N --unstable-net (size|improved)_client\.ts( \d+)?$/,
+    role: "client",
+    minimal: true,
+    prints: /^The Server reply: Your data was 12 bytes$/m,
+  },
+  {
+    match: /^(npx )?deno run -N --unstable-net broadcast_sender\.ts( \d+)?$/,
+    role: "client",
+    minimal: true,
+    heard: /says: Broadcast message$/m,
+  },
   // The scripts' clients.
   {
     match:
@@ -480,6 +518,15 @@ function defaultPort(script: string): Promise<number> {
 
 /** Every port a command names or, for a script, defaults to. */
 async function portsOf(command: string, known: Set<number>): Promise<number[]> {
+  const minimal = MINIMAL_FILE.exec(command);
+  if (minimal) {
+    const [, name, explicit] = minimal;
+    if (explicit !== undefined) {
+      return explicit === "0" ? [] : [Number(explicit)];
+    }
+    // A minimal file defaults to its full script's port: the original's.
+    return [await defaultPort(name)];
+  }
   const script = /scripts\/(\w+)\.ts\b/.exec(command)?.[1];
   if (script && command.includes("deno run")) {
     const explicit = /--port (\d+)/.exec(command)?.[1];
@@ -497,6 +544,10 @@ async function portsOf(command: string, known: Set<number>): Promise<number[]> {
     .map(([, port]) => Number(port))
     .filter((port) => known.has(port));
 }
+
+/** A minimal file run by its bare name, and the port it is given, if any. */
+const MINIMAL_FILE =
+  /^(?:npx )?deno run -N --unstable-net (\w+)\.ts(?: (\d+))?/;
 
 /** Plans one command: its rule and ports, or why it is not run. */
 async function plan(shown: ShownCommand, known: Set<number>): Promise<Plan> {
@@ -572,6 +623,15 @@ class PortMap {
     }
     if (/^deno task site:dev$/.test(command)) {
       return `deno task site:dev --port ${this.get(SITE_PORT)}`;
+    }
+    const minimal = MINIMAL_FILE.exec(command);
+    if (minimal) {
+      // The port is the first argument: replaced, or put in.
+      const [shown, name, port] = minimal;
+      const given = port === "0" ? "0" : String(this.get(ports[0]));
+      const file = `${name}.ts`;
+      const head = shown.slice(0, shown.indexOf(file) + file.length);
+      return `${head} ${given}${command.slice(shown.length)}`;
     }
     const script = /scripts\/\w+\.ts\b/.exec(command);
     if (script && command.includes("deno run")) {
@@ -953,6 +1013,27 @@ async function repositoryCopy(): Promise<string> {
 }
 
 /**
+ * The minimal files alone in a temporary folder, as a reader's copies are:
+ * no `deno.json`, no `lib/`, and `node_modules/` linked for `npx deno`.
+ */
+async function minimalCopy(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "udp-with-deno-minimal-" });
+  for await (const entry of Deno.readDir(`${ROOT}scripts/minimal`)) {
+    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+    await Deno.copyFile(
+      `${ROOT}scripts/minimal/${entry.name}`,
+      `${dir}/${entry.name}`,
+    );
+  }
+  const { code, stderr } = await new Deno.Command("ln", {
+    args: ["-s", `${ROOT}node_modules`, `${dir}/node_modules`],
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  return dir;
+}
+
+/**
  * Runs the commands of one block (see the module's description), and stops
  * every server it started, whatever happens.
  */
@@ -974,8 +1055,18 @@ async function runBlock(
   // to stop in `finally` whatever happens.
   const servers = new Map<number, Started>();
   const started: Started[] = [];
+  // A minimal file runs where the minimal files lie alone.
+  let minimalDir: string | undefined;
+  const contextFor = async (planned: Planned, base = context) =>
+    planned.rule.minimal
+      ? { ...base, cwd: minimalDir ??= await minimalCopy() }
+      : base;
   const start = async (planned: Planned, context: Context) => {
-    const server = { planned, shell: await startServer(planned, context) };
+    const shell = await startServer(
+      planned,
+      await contextFor(planned, context),
+    );
+    const server = { planned, shell };
     started.push(server);
     const port = planned.ports[0];
     if (port !== undefined) servers.set(port, server);
@@ -983,7 +1074,7 @@ async function runBlock(
   };
   try {
     for (const step of commands.filter((c) => c.rule.role === "setup")) {
-      await runClient(step, context, servers);
+      await runClient(step, await contextFor(step), servers);
     }
     const blockServers = commands.filter((c) => c.rule.role === "server");
     const clients = commands.filter((c) => c.rule.role === "client");
@@ -1016,7 +1107,9 @@ async function runBlock(
         await start(server, context);
       }
     }
-    for (const client of clients) await runClient(client, context, servers);
+    for (const client of clients) {
+      await runClient(client, await contextFor(client), servers);
+    }
     for (const replacement of replacements) {
       const port = replacement.ports[0];
       const previous = servers.get(port);
@@ -1025,7 +1118,7 @@ async function runBlock(
       await start(replacement, context);
       if (replacement.rule.noRerun) continue;
       for (const client of clients.filter((c) => c.ports.includes(port))) {
-        await runClient(client, context, servers);
+        await runClient(client, await contextFor(client), servers);
       }
     }
     for (const server of started) {
@@ -1037,6 +1130,7 @@ async function runBlock(
       await shell.end(5_000).catch(() => {});
     }
     if (changesFiles) await Deno.remove(cwd, { recursive: true });
+    if (minimalDir) await Deno.remove(minimalDir, { recursive: true });
   }
 }
 
@@ -1172,12 +1266,19 @@ Deno.test("every command on the site works as written, in every tab", async (t) 
         await Promise.all(block.commands.map((c) => plan(c, known))),
       );
     }
-    // The page's first server for each port, in the form it first shows.
+    // The page's first server for each port, in the form it first shows:
+    // a full script's rather than a minimal file's, which the page shows
+    // first but which the standard tools' blocks do not speak of.
     const pageServers = new Map<number, Planned>();
     for (const plan of [...plans.values()].flat()) {
       if (plan.kind !== "run" || plan.planned.rule.role !== "server") continue;
       const port = plan.planned.ports[0];
-      if (port !== undefined && !pageServers.has(port)) {
+      if (port === undefined) continue;
+      const first = pageServers.get(port);
+      if (
+        first === undefined ||
+        (first.rule.minimal && !plan.planned.rule.minimal)
+      ) {
         pageServers.set(port, plan.planned);
       }
     }

@@ -16,16 +16,20 @@
  * module sent as `video/mp2t` as TypeScript (checked here), but one sent as
  * JavaScript fails to parse (checked here too).
  *
+ * The minimal files (`scripts/minimal/`) import nothing: the minimal echo
+ * server and client run by URL from a folder with no import map at all.
+ *
  * Needs the built site (`deno task site:build`) and write access to the
  * system's temporary folder.
  *
  * @module
  */
 import { assert, assertEquals, assertMatch } from "jsr:@std/assert@^1";
-import { ROOT, sleep } from "../_helpers.ts";
+import { encode, loopbackSocket, ROOT, sleep, within } from "../_helpers.ts";
 import {
   DIST,
   listPages,
+  literateImports,
   requireBuiltSite,
   serveSite,
   snippetImports,
@@ -89,17 +93,27 @@ interface Reader extends AsyncDisposable {
   start(args: string[]): Background;
 }
 
-async function emptyFolderReader(): Promise<Reader> {
+/**
+ * A reader's empty folder. With `importMap` (the default), it holds an
+ * import map standing in for JSR, which every command uses; without it, the
+ * folder stays empty, and the commands run with no configuration at all.
+ */
+async function emptyFolderReader(
+  { importMap = true } = {},
+): Promise<Reader> {
   const root = await Deno.makeTempDir({ prefix: "run_by_url_" });
   const cwd = `${root}/folder`;
   await Deno.mkdir(cwd);
-  await Deno.writeTextFile(
-    `${cwd}/import_map.json`,
-    JSON.stringify(await importMapWithoutJsr(), null, 2),
-  );
+  if (importMap) {
+    await Deno.writeTextFile(
+      `${cwd}/import_map.json`,
+      JSON.stringify(await importMapWithoutJsr(), null, 2),
+    );
+  }
+  const options = importMap ? ["--import-map=import_map.json"] : [];
   const spawn = (args: string[], stdin: "piped" | "null") =>
     new Deno.Command(Deno.execPath(), {
-      args: [args[0], "--import-map=import_map.json", ...args.slice(1)],
+      args: [args[0], ...options, ...args.slice(1)],
       cwd,
       env: { DENO_DIR: `${root}/deno_dir`, NO_COLOR: "1" },
       stdin,
@@ -177,13 +191,19 @@ async function emptyFolderReader(): Promise<Reader> {
   };
 }
 
-Deno.test("site publishes scripts/ and lib/ byte for byte", async () => {
+Deno.test("site publishes scripts/ (scripts/minimal/ included) and lib/ byte for byte", async () => {
   await requireBuiltSite();
   const { server, url } = serveSite();
   try {
     for (const folder of PUBLISHED) {
       const files = await filesUnder(`${ROOT}${folder}/`);
       assert(files.length > 0, `${folder}/ is empty`);
+      if (folder === "scripts") {
+        assert(
+          files.some((file) => file.startsWith("minimal/")),
+          "scripts/minimal/ is empty: the site has no minimal files to publish",
+        );
+      }
       assertEquals(
         await filesUnder(`${DIST}${folder}/`).catch(() => []),
         files,
@@ -222,8 +242,10 @@ Deno.test("site program pages show a run-by-URL line for each script they show",
         ),
       ].map(([, pre]) => pre.replace(/<[^>]*>/g, ""));
       const scripts = new Set(
-        snippetImports(page.markdown).map((i) => i.file)
-          .filter((file) => file.startsWith("scripts/")),
+        [
+          ...literateImports(page.markdown),
+          ...snippetImports(page.markdown).map((i) => i.file),
+        ].filter((file) => file.startsWith("scripts/")),
       );
       assert(scripts.size > 0, `${page.file} shows no script`);
       const missing = [...scripts].filter((script) => {
@@ -308,4 +330,57 @@ Deno.test("echo_server and echo_client run by URL from an empty folder", async (
       await site.shutdown();
     }
   });
+});
+
+Deno.test("the minimal echo server and client run by URL with no import map", async (t) => {
+  await requireBuiltSite();
+  const { server: site, url } = serveSite({
+    contentTypes: { ts: "video/mp2t" },
+  });
+  try {
+    await using reader = await emptyFolderReader({ importMap: false });
+    await using server = reader.start([
+      "run",
+      "-N",
+      "--unstable-net",
+      `${url}/scripts/minimal/echo_server.ts`,
+      "0",
+    ]);
+    const [, host, port] = await server.waitFor(READY, 60_000);
+    assertEquals(host, "127.0.0.1");
+
+    await t.step("the server answers OK... and the exact bytes", async () => {
+      using socket = loopbackSocket();
+      const payload = new Uint8Array([0xff, 0x00, 0x41]);
+      await socket.send(payload, {
+        transport: "udp",
+        hostname: "127.0.0.1",
+        port: Number(port),
+      });
+      const [reply] = await within(
+        10_000,
+        "the minimal echo server's reply",
+        socket.receive(),
+      );
+      assertEquals(reply, new Uint8Array([...encode("OK..."), ...payload]));
+    });
+
+    await t.step("the client, by URL too, gets its reply", async () => {
+      const client = await reader.run([
+        "run",
+        "-N",
+        "--unstable-net",
+        `${url}/scripts/minimal/echo_client.ts`,
+        port,
+      ], "hello\n");
+      const stderr = new TextDecoder().decode(client.stderr);
+      assertEquals(client.code, 0, `the minimal echo_client failed: ${stderr}`);
+      assertMatch(
+        new TextDecoder().decode(client.stdout),
+        /^Server reply : OK\.\.\.hello$/m,
+      );
+    });
+  } finally {
+    await site.shutdown();
+  }
 });

@@ -7,8 +7,10 @@
  *   `{#anchor}` or the slug VitePress makes), so that a link to a section,
  *   and the language switch, which keeps the `#anchor`, land on the same
  *   section in both editions;
- * - the same code, in the same order: `<<<` imports, `<RunByUrl />` lines,
- *   fenced blocks byte for byte, `::: code-group` boxes; diagrams have
+ * - the same code, in the same order: `<<<` imports, `<<<<` literate
+ *   blocks, `<RunByUrl />` and `<SourceLink />` tags, fenced blocks byte for
+ *   byte (but the `# comments` of shell commands, and the titles of code
+ *   group tabs, which are translated), `::: code-group` boxes; diagrams have
  *   translated labels, so only their kind and number of lines must match;
  * - the same link targets (each at least once, and no others): external
  *   ones identical, links to pages pointing at the twins of those pages
@@ -22,7 +24,7 @@
  * @module
  */
 import { assert, assertEquals } from "jsr:@std/assert@^1";
-import { DOCS } from "./_site.ts";
+import { DOCS, inEnglish, withoutComment } from "./_site.ts";
 
 /** Where the Chinese edition lives, under `docs/`. */
 const ZH = "zh/";
@@ -100,6 +102,28 @@ function headingText(markdown: string): string {
 }
 
 const FENCE = /^(\s*)(`{3,}|~{3,})(.*)$/;
+
+/** Fences whose `# comments` a twin translates: shell commands. */
+const SHELL = /^\s*(sh|bash|shell|zsh)(-vue)?\b/;
+
+/**
+ * What a twin's fenced block must share: the block byte for byte, except in
+ * shell blocks, where the comments are in the page's language (only where
+ * they stand must match) and a code group's tab is titled in it too.
+ */
+function codeKey(block: string[], info: string): string {
+  if (!SHELL.test(info)) return block.join("\n");
+  const [open, ...rest] = block;
+  const tab = /\[([^\]]*)\]/.exec(open)?.[1];
+  const opening = tab === undefined
+    ? open
+    : open.replace(`[${tab}]`, `[${inEnglish(tab)}]`);
+  const lines = rest.map((line) => {
+    const command = withoutComment(line);
+    return command === line.trimEnd() ? line : `${command} #`.trimStart();
+  });
+  return [opening, ...lines].join("\n");
+}
 const HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
 const ATTRIBUTES = /\s*\{([^{}]*)\}\s*$/;
 
@@ -153,7 +177,7 @@ export function outline(markdown: string): Outline {
         });
       } else {
         code.push({
-          key: block.join("\n"),
+          key: codeKey(block, info),
           line: i + 1,
           shown: `the block ${JSON.stringify(line.trim())} of ${
             block.length - 2
@@ -163,7 +187,7 @@ export function outline(markdown: string): Outline {
       i = end;
       continue;
     }
-    if (/^\s*<<<\s/.test(line)) {
+    if (/^\s*<<<<?\s/.test(line)) {
       code.push({ key: line.trim(), line: i + 1, shown: line.trim() });
       continue;
     }
@@ -191,7 +215,7 @@ export function outline(markdown: string): Outline {
       }
       continue;
     }
-    for (const [tag] of line.matchAll(/<RunByUrl\b[^>]*\/>/g)) {
+    for (const [tag] of line.matchAll(/<(?:RunByUrl|SourceLink)\b[^>]*\/>/g)) {
       const key = tag.replace(/\s+/g, " ");
       code.push({ key, line: i + 1, shown: key });
     }
@@ -595,6 +619,32 @@ Deno.test("twins: the comparison finds each kind of difference", async (t) => {
     assert(problem?.startsWith("code 2 of 3:"), problem);
     assert(problem.endsWith("their text differs"), problem);
   });
+  await t.step(
+    "shell comments and tab titles in Chinese, commands the same",
+    () => {
+      const block = "```sh\ndeno run -N scripts/echo_server.ts\n```";
+      const group = (tab: string, comment: string) =>
+        `::: code-group\n\n\`\`\`sh [${tab}]\n` +
+        `deno run -N scripts/echo_server.ts  # ${comment}\n\`\`\`\n\n:::`;
+      const en = english.replace(block, group("Deno installed", "terminal 1"));
+      const zh = chinese.replace(block, group("已安装 Deno", "终端 1"));
+      assertEquals(twinProblems(file, en, zh, pages), []);
+      const [changed] = twinProblems(
+        file,
+        en,
+        zh.replace("-N scripts", "-N  scripts"),
+        pages,
+      );
+      assert(changed?.endsWith("their text differs"), changed);
+      const [uncommented] = twinProblems(
+        file,
+        en,
+        zh.replace("  # 终端 1", ""),
+        pages,
+      );
+      assert(uncommented?.endsWith("their text differs"), uncommented);
+    },
+  );
   await t.step("a diagram with a line left out", () => {
     const [problem] = twinProblems(
       file,
