@@ -173,6 +173,7 @@ const SIDEBAR: { en: string; zh: string; items: Entry[] }[] = [
         en: "Broadcast sender and listener",
         zh: "广播发送端与监听端",
       },
+      { link: "/programs/dns", en: "DNS client", zh: "DNS 客户端" },
     ],
   },
   {
