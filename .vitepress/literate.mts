@@ -259,11 +259,14 @@ export function literate(md: Markdown, options: LiterateOptions): void {
     const words = (env.relativePath ?? "").startsWith("zh/")
       ? WORDS.zh
       : WORDS.en;
+    // VitePress takes the page's <title> from the first h1 of whatever it
+    // renders last with this env: an inline render needs an env of its own.
+    const inline = (text: string) => md.renderInline(text, { ...env });
     const highlight = md.options.highlight ??
       ((code: string) => `<pre v-pre><code>${escapeHtml(code)}</code></pre>`);
     const prose = (lines: string[]) =>
       lines.join("\n").split(/\n\s*\n/).filter((p) => p.trim() !== "")
-        .map((p) => `<p>${md.renderInline(p.replace(/\n/g, " "), env)}</p>`)
+        .map((p) => `<p>${inline(p.replace(/\n/g, " "))}</p>`)
         .join("");
     const steps = file.steps.map((step) =>
       `<div class="literate-step">` +
@@ -278,8 +281,8 @@ export function literate(md: Markdown, options: LiterateOptions): void {
     ).join("");
     return `<div class="literate" data-file="${escapeHtml(name)}">` +
       `<div class="literate-head">` +
-      `<p class="literate-title">${md.renderInline(file.title, env)}</p>` +
-      file.about.map((p) => `<p>${md.renderInline(p, env)}</p>`).join("") +
+      `<p class="literate-title">${inline(file.title)}</p>` +
+      file.about.map((p) => `<p>${inline(p)}</p>`).join("") +
       `<p class="literate-run">${words.run}: <code>${
         escapeHtml(`deno run ${file.run}`)
       }</code></p>` +
