@@ -112,7 +112,7 @@ function shellBlocks(file: string, markdown: string): Block[] {
       if (fence.block === undefined) continue;
       let text = trimmed;
       if (continued) {
-        continued.text = continued.text.replace(/\\$/, "") + text;
+        // The line goes on the command it continues (below), whatever it is.
       } else if (fence.console) {
         if (!text.startsWith("$ ")) continue;
         text = text.slice(2);
