@@ -19,14 +19,9 @@
  * @module
  */
 import { rcodeName, readName, typeName } from "../lib/dns.ts";
-import {
-  ROOT,
-  runScript,
-  type ScriptResult,
-  within,
-} from "../tests/_helpers.ts";
+import { ROOT, runScript, within } from "../tests/_helpers.ts";
 import { findDnsmasq, startDnsmasq } from "../tests/interop/_dnsmasq.ts";
-import { normalise } from "./transcripts.ts";
+import { normalise, printed } from "./transcripts.ts";
 
 /** The records the page's dnsmasq command gives, flag by flag. */
 export const PAGE_RECORDS: readonly string[] = [
@@ -162,14 +157,6 @@ function commandLine(args: string[]): string {
     /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg}'`
   );
   return `$ deno run -N scripts/dns_client.ts ${quoted.join(" ")}`;
-}
-
-function printed(result: ScriptResult): string[] {
-  const lines = [result.stdout, result.stderr]
-    .filter((text) => text !== "")
-    .flatMap((text) => text.replace(/\n$/, "").split("\n"));
-  if (result.code !== 0) lines.push("$ echo $?", String(result.code));
-  return lines;
 }
 
 /** The two files, as text. */

@@ -16,7 +16,8 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "jsr:@std/assert@^1";
-import { decode, runProcess, runScript } from "../_helpers.ts";
+import { runScript } from "../_helpers.ts";
+import { runMinimalDnsClient } from "../scripts/_dns.ts";
 import {
   DATA_DIR,
   recordDnsPage,
@@ -142,17 +143,6 @@ interopTest(
   [dnsmasq],
   async (t) => {
     await using server = await startDnsmasq(dnsmasq, RECORDS);
-    const minimal = (name: string) =>
-      runProcess(Deno.execPath(), [
-        "run",
-        "--no-config",
-        "-N",
-        "--unstable-net",
-        "scripts/minimal/dns_client.ts",
-        "127.0.0.1",
-        server.port,
-        name,
-      ]);
     const cases: [string, string][] = [
       ["a.test", "192.0.2.1\nRCODE 0\n"],
       ["www.test", "192.0.2.7\nRCODE 0\n"], // after the CNAME, skipped
@@ -160,9 +150,13 @@ interopTest(
     ];
     for (const [name, printed] of cases) {
       await t.step(name, async () => {
-        const { code, stdout, stderr } = await minimal(name);
+        const { code, stdout, stderr } = await runMinimalDnsClient(
+          "127.0.0.1",
+          server.port,
+          name,
+        );
         assertEquals(code, 0, stderr);
-        assertEquals(decode(stdout), printed);
+        assertEquals(stdout, printed);
       });
     }
   },

@@ -18,6 +18,7 @@ import {
   assertStringIncludes,
 } from "jsr:@std/assert@^1";
 import { decode, ROOT, runProcess, runScript } from "../_helpers.ts";
+import { runMinimalDnsClient } from "./_dns.ts";
 import {
   findTool,
   interopTest,
@@ -102,44 +103,38 @@ interopTest(
   },
 );
 
-interopTest(
-  "dns_client ignores a forged reply with the wrong ID that comes first from the server's address, and counts it",
-  [python],
-  async () => {
-    await using server = await standIn("forged-id");
-    const { code, stdout, stderr } = await ask(server.port);
-    assertEquals(code, 0, stderr);
-    assertAnswered(stdout);
-    assertEquals(stderr, ";; ignored 1 datagram: 1 with another ID\n");
-  },
-);
+/** A datagram that comes before the answer, and the line that counts it. */
+const DECOYS: [string, string, (port: string) => string][] = [
+  [
+    "forged-id",
+    "a forged reply with the wrong ID, from the server's address and port",
+    () => ";; ignored 1 datagram: 1 with another ID\n",
+  ],
+  [
+    "wrong-port",
+    "the answer from another port",
+    (port) => `;; ignored 1 datagram: 1 not from 127.0.0.1:${port}\n`,
+  ],
+  [
+    "other-question",
+    "a reply with its ID but another question",
+    () => ";; ignored 1 datagram: 1 with another question\n",
+  ],
+];
 
-interopTest(
-  "dns_client ignores the answer when it comes from another port",
-  [python],
-  async () => {
-    await using server = await standIn("wrong-port");
-    const { code, stdout, stderr } = await ask(server.port);
-    assertEquals(code, 0, stderr);
-    assertAnswered(stdout);
-    assertEquals(
-      stderr,
-      `;; ignored 1 datagram: 1 not from 127.0.0.1:${server.port}\n`,
-    );
-  },
-);
-
-interopTest(
-  "dns_client ignores a reply with its ID but another question",
-  [python],
-  async () => {
-    await using server = await standIn("other-question");
-    const { code, stdout, stderr } = await ask(server.port);
-    assertEquals(code, 0, stderr);
-    assertAnswered(stdout);
-    assertEquals(stderr, ";; ignored 1 datagram: 1 with another question\n");
-  },
-);
+for (const [mode, what, counted] of DECOYS) {
+  interopTest(
+    `dns_client ignores ${what} that comes first, and counts it`,
+    [python],
+    async () => {
+      await using server = await standIn(mode);
+      const { code, stdout, stderr } = await ask(server.port);
+      assertEquals(code, 0, stderr);
+      assertAnswered(stdout);
+      assertEquals(stderr, counted(server.port));
+    },
+  );
+}
 
 interopTest(
   "dns_client counts 300 forgeries over 1.5 s in at most one line a second",
@@ -263,21 +258,11 @@ for (const [mode, words] of HOSTILE) {
 }
 
 /** Runs the minimal client for a.test against a stand-in on 127.0.0.1. */
-async function askMinimal(port: string) {
-  const { code, stdout, stderr } = await runProcess(Deno.execPath(), [
-    "run",
-    "--no-config",
-    "-N",
-    "--unstable-net",
-    "scripts/minimal/dns_client.ts",
-    "127.0.0.1",
-    port,
-    "a.test",
-  ]);
-  return { code, stdout: decode(stdout), stderr };
+function askMinimal(port: string) {
+  return runMinimalDnsClient("127.0.0.1", port, "a.test");
 }
 
-for (const mode of ["forged-id", "wrong-port", "other-question"]) {
+for (const [mode] of DECOYS) {
   interopTest(
     `the minimal dns_client takes only the answer (${mode} first)`,
     [python],
