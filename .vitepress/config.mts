@@ -178,6 +178,7 @@ const SIDEBAR: { en: string; zh: string; items: Entry[] }[] = [
         en: "Multicast sender and listener",
         zh: "组播发送端与监听端",
       },
+      { link: "/programs/dns", en: "DNS client", zh: "DNS 客户端" },
     ],
   },
   {

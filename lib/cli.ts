@@ -24,7 +24,10 @@ export interface Command<S extends string, B extends string> {
   string: readonly S[];
   /** Flags that take none. */
   boolean?: readonly B[];
-  /** The value of every flag that takes one, when it is not given. */
+  /**
+   * The value of every flag that takes one, when it is not given; `--help`
+   * shows it, unless it is `""`.
+   */
   default: Record<S, string>;
   /** One line of help per flag, such as `{ "--port N": "UDP port" }`. */
   help: Record<string, string>;
@@ -234,7 +237,10 @@ function helpText(): string {
     const name = flag.slice(2).split(" ")[0];
     const value = (current.default as Record<string, string>)[name];
     const plain = /^\d+(\.\d+)?$/.test(value) ? value : JSON.stringify(value);
-    const shown = value === undefined ? "" : ` (default: ${plain})`;
+    // An empty default means "not given": the flag's help says what happens.
+    const shown = value === undefined || value === ""
+      ? ""
+      : ` (default: ${plain})`;
     return [flag, text + shown];
   });
   rows.push(["-h, --help", "show this help and exit"]);

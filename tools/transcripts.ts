@@ -194,7 +194,14 @@ function commandLine(script: string, args: string[], stdin?: string): string {
     : `$ printf ${printfArgument(stdin)} | ${run}`;
 }
 
-function printed(result: ScriptResult): string[] {
+/**
+ * The lines a script printed, stdout then stderr, and `$ echo $?` with the
+ * exit code when it is not 0, as a terminal shows them.
+ *
+ * @param result What the script printed, and how it ended.
+ * @returns The lines, without line breaks.
+ */
+export function printed(result: ScriptResult): string[] {
   const lines = [result.stdout, result.stderr]
     .filter((text) => text !== "")
     .flatMap((text) => text.replace(/\n$/, "").split("\n"));

@@ -255,6 +255,7 @@ export const PROGRAM_CREDITS: Record<string, (keyof typeof ORIGINALS)[]> = {
   "programs/time.md": ["notebook"],
   "programs/size.md": ["blog"],
   "programs/broadcast.md": ["blog"],
+  "programs/dns.md": ["notebook", "blog"],
 };
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -196,6 +196,12 @@ const NOT_RUNNABLE: NotRunnable[] = [
       "needs a multicast interface other than lo, whose index differs from machine to machine; tests/interop/multicast_test.ts runs it on a veth link in a network namespace",
   },
   {
+    match:
+      /^(npx )?deno run -N --allow-read=\/etc\/resolv\.conf scripts\/dns_client\.ts example\.com$/,
+    reason:
+      "asks the system's resolver, which may send the question off this machine; the tests ask only loopback",
+  },
+  {
     match: /^deno task bench(?! --help$)/,
     reason:
       "the benchmark: minutes of full load on every core (tests/bench/ checks its parts)",
@@ -216,7 +222,7 @@ const NOT_RUNNABLE: NotRunnable[] = [
 ];
 
 /** An outside tool some commands need. */
-type Tool = "nc" | "socat" | "rdate" | "ss" | "ip";
+type Tool = "nc" | "socat" | "rdate" | "ss" | "ip" | "dnsmasq";
 
 /** How to run one shape of command, and what it must show. */
 interface Rule {
@@ -311,6 +317,13 @@ const RULES: Rule[] = [
     needs: ["socat", "ss"],
   },
   {
+    match:
+      /^dnsmasq --no-daemon --conf-file=\/dev\/null --no-resolv --no-hosts --listen-address=127\.0\.0\.1 --bind-interfaces --port=\d+ /,
+    role: "server",
+    ready: "bound",
+    needs: ["dnsmasq", "ss"],
+  },
+  {
     match: /^socat -u UDP-RECV:\d+ -$/,
     role: "server",
     ready: "bound",
@@ -361,6 +374,14 @@ const RULES: Rule[] = [
     role: "client",
     minimal: true,
     prints: /^The Server reply: Your data was 12 bytes$/m,
+  },
+  {
+    match:
+      /^(npx )?deno run -N --unstable-net dns_client\.ts 127\.0\.0\.1 \d+ example\.test$/,
+    role: "client",
+    minimal: true,
+    prints: /^192\.0\.2\.1\nRCODE 0$/m,
+    needs: ["dnsmasq"],
   },
   {
     match: /^(npx )?deno run -N --unstable-net broadcast_sender\.ts( \d+)?$/,
@@ -428,6 +449,27 @@ const RULES: Rule[] = [
     match: /^(npx )?deno run -N scripts\/multicast_sender\.ts$/,
     role: "client",
     heard: /Multicast message/,
+  },
+  {
+    match:
+      /^(npx )?deno run -N scripts\/dns_client\.ts example\.test --server 127\.0\.0\.1 --port \d+$/,
+    role: "client",
+    prints: /^example\.test\. 300 IN A 192\.0\.2\.1$/m,
+    needs: ["dnsmasq"],
+  },
+  {
+    match:
+      /^(npx )?deno run -N scripts\/dns_client\.ts example\.test --type MX --server 127\.0\.0\.1 --port \d+$/,
+    role: "client",
+    prints: /^example\.test\. 300 IN MX 10 mail\.example\.test\.$/m,
+    needs: ["dnsmasq"],
+  },
+  {
+    match:
+      /^(npx )?deno run -N scripts\/dns_client\.ts nope\.test --server 127\.0\.0\.1 --port \d+$/,
+    role: "client",
+    prints: /^;; status: NXDOMAIN /m,
+    needs: ["dnsmasq"],
   },
   // Standard tools as clients.
   {
@@ -531,6 +573,7 @@ const TOOLS: Record<Tool, () => Promise<Requirement>> = {
   socat: () => findTool("socat", "socat"),
   rdate: () => findTool("rdate", "rdate"),
   ss: () => findTool("ss", "iproute2"),
+  dnsmasq: () => findTool("dnsmasq", "dnsmasq-base"),
   ip: () => findTool("ip", "iproute2"),
 };
 
@@ -578,6 +621,8 @@ function defaultPort(script: string): Promise<number> {
 
 /** Every port a command names or, for a script, defaults to. */
 async function portsOf(command: string, known: Set<number>): Promise<number[]> {
+  const dns = MINIMAL_DNS.exec(command);
+  if (dns) return [Number(dns[2])];
   const minimal = MINIMAL_FILE.exec(command);
   if (minimal) {
     const [, name, explicit] = minimal;
@@ -607,7 +652,18 @@ async function portsOf(command: string, known: Set<number>): Promise<number[]> {
 
 /** A minimal file run by its bare name, and the port it is given, if any. */
 const MINIMAL_FILE =
-  /^(?:npx )?deno run -N --unstable-net (\w+)\.ts(?: (\d+))?/;
+  /^(?:npx )?deno run -N --unstable-net (\w+)\.ts(?: (\d+)(?!\S))?/;
+
+/**
+ * The minimal DNS client, whose port is its second argument, after the
+ * server's address (as in `dig @server -p port`): the command up to the
+ * address, and the port.
+ */
+const MINIMAL_DNS =
+  /^((?:npx )?deno run -N --unstable-net dns_client\.ts \S+) (\d+)(?!\S)/;
+
+/** The port the DNS page runs dnsmasq on. */
+const DNSMASQ_PORT = 5300;
 
 /** Plans one command: its rule and ports, or why it is not run. */
 async function plan(shown: ShownCommand, known: Set<number>): Promise<Plan> {
@@ -683,6 +739,12 @@ class PortMap {
     }
     if (/^deno task site:dev$/.test(command)) {
       return `deno task site:dev --port ${this.get(SITE_PORT)}`;
+    }
+    if (MINIMAL_DNS.test(command)) {
+      return command.replace(
+        MINIMAL_DNS,
+        (_, head, port) => `${head} ${this.get(Number(port))}`,
+      );
     }
     const minimal = MINIMAL_FILE.exec(command);
     if (minimal) {
@@ -1308,6 +1370,7 @@ Deno.test("every command on the site works as written, in every tab", async (t) 
   }
   known.add(await defaultPort("broadcast_listener"));
   known.add(await defaultPort("multicast_listener"));
+  known.add(DNSMASQ_PORT);
   const requirements = new Map<Tool, Requirement>();
   for (const tool of Object.keys(TOOLS) as Tool[]) {
     requirements.set(tool, await TOOLS[tool]());
