@@ -76,6 +76,13 @@ export const CONVERSATIONS: Conversation[] = [
     printed: /^Sent "Broadcast message" to 127\.255\.255\.255:\d+/,
     heard: /^The client at 127\.0\.0\.1:\d+ says: Broadcast message$/,
   },
+  {
+    server: "multicast_listener",
+    port: 5007,
+    client: "multicast_sender",
+    printed: /Sent "Multicast message" to 239\.255\.0\.1:\d+/,
+    heard: /^The sender at 127\.0\.0\.1:\d+ says: Multicast message$/,
+  },
 ];
 
 /** A running server, however it was started. */
