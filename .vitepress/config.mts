@@ -31,6 +31,9 @@ import { publishSources } from "./publish_sources.mts";
  */
 export const REPOSITORY = "https://github.com/udp-with-deno/udp-with-deno";
 
+/** The path the site is served under, from SITE_BASE; `/` by default. */
+const SITE_BASE = process.env.SITE_BASE || "/";
+
 /** The branch the edit links point at. */
 const BRANCH = "main";
 
@@ -289,11 +292,15 @@ export default withMermaid(defineConfigWithTheme<ThemeConfig>({
     "Classic Python UDP socket tutorials, ported to small standalone Deno scripts and explained side by side.",
   lang: "en",
   srcDir: "docs",
+  // Where the site is served: `/` here and on a custom domain; GitHub Pages
+  // serves a project site under `/REPOSITORY/`, which its workflow
+  // (.github/workflows/pages.yml) passes in SITE_BASE.
+  base: SITE_BASE,
   cleanUrls: true,
   head: [["link", {
     rel: "icon",
     type: "image/svg+xml",
-    href: "/favicon.svg",
+    href: `${SITE_BASE}favicon.svg`,
   }]],
   markdown: {
     config(md) {
