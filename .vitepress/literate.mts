@@ -262,9 +262,6 @@ export function literate(md: Markdown, options: LiterateOptions): void {
     const words = (env.relativePath ?? "").startsWith("zh/")
       ? WORDS.zh
       : WORDS.en;
-    // VitePress takes the page's <title> from the first h1 of whatever it
-    // renders last with this env: an inline render needs an env of its own.
-    const inline = (text: string) => md.renderInline(text, { ...env });
     const highlight = md.options.highlight ??
       ((code: string) => `<pre v-pre><code>${escapeHtml(code)}</code></pre>`);
     const prose = (lines: string[]) =>
