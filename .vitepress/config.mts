@@ -20,7 +20,7 @@ import {
   type MarkdownRenderer,
 } from "vitepress";
 import { withMermaid } from "vitepress-plugin-mermaid";
-import { literate } from "./literate.mts";
+import { escapeHtml, literate } from "./literate.mts";
 import { publishSources } from "./publish_sources.mts";
 
 /**
@@ -51,12 +51,6 @@ const DOCS = `${ROOT}docs`;
 interface ThemeConfig extends DefaultTheme.Config {
   /** A file's address in the repository, `:path` standing for its path. */
   sourceLinkPattern?: string;
-}
-
-/** Escapes text for use inside HTML. */
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
 /** A page's front matter, as far as search reads it. */

@@ -197,8 +197,8 @@ const WORDS = {
   zh: { copy: "复制整个文件", title: "复制代码", run: "运行" },
 };
 
-/** Escapes text for HTML. */
-function escapeHtml(text: string): string {
+/** Escapes text for HTML: `&`, `<`, `>` and `"`. */
+export function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
