@@ -102,7 +102,12 @@ export function looksLikeAReply(data: Uint8Array): boolean {
     if (Math.min(apart, 2 ** 32 - apart) <= TWO_DAYS) return true;
   }
   // Only a request that starts like a reply is decoded: O, H or Y.
-  if (data.length > 300 || ![0x4f, 0x48, 0x59].includes(data[0])) return false;
+  const first = data[0];
+  if (
+    data.length > 300 || (first !== 0x4f && first !== 0x48 && first !== 0x59)
+  ) {
+    return false;
+  }
   const text = decoder.decode(data);
   return REPLY_SHAPES.some((shape) => shape.test(text));
 }
@@ -179,14 +184,20 @@ interface Sender {
   lastHash: number;
 }
 
-// Senders in two generations: one seen again moves to the newer, and when the
-// newer is full the older is forgotten whole. So at most
+// Senders in two generations, by address and then by port: one seen again
+// is put in the newer (a copy left in the older is never looked at), and
+// when the newer is full the older is forgotten whole. So at most
 // MAX_REMEMBERED_SENDERS are kept, and the least recently seen go first.
-let newer = new Map<string, Sender>();
-let older = new Map<string, Sender>();
-// The last sender, at hand: a client sends many datagrams in a row.
+// Ports are numbers: no key is built per datagram.
+type Generation = Map<string, Map<number, Sender>>;
+let newer: Generation = new Map();
+let newerCount = 0;
+let older: Generation = new Map();
+// The last sender and its address's ports, at hand: a client sends many
+// datagrams in a row, and many clients share one address.
 let last: Sender | undefined;
 let lastPort = -1;
+let lastPorts: Map<number, Sender> | undefined;
 let budget = DEFAULT_BUDGET;
 let pastBudget = budgetText(DEFAULT_BUDGET);
 
@@ -218,30 +229,34 @@ export function setBudget(text: string): void {
 }
 
 function senderOf(from: Deno.NetAddr): Sender {
-  if (from.port === lastPort && from.hostname === last?.hostname) return last;
-  const key = `${from.hostname} ${from.port}`;
-  let sender = newer.get(key);
+  const { hostname, port } = from;
+  if (port === lastPort && hostname === last?.hostname) return last;
+  let ports = hostname === last?.hostname ? lastPorts : newer.get(hostname);
+  let sender = ports?.get(port);
   if (sender === undefined) {
-    sender = older.get(key);
-    if (sender === undefined) {
-      sender = {
-        hostname: from.hostname,
-        tokens: BURST,
-        at: Date.now(),
-        lastLength: -1,
-        lastHash: 0,
-      };
-    } else {
-      older.delete(key);
-    }
-    if (newer.size >= MAX_REMEMBERED_SENDERS / 2) {
+    sender = older.get(hostname)?.get(port) ?? {
+      hostname,
+      tokens: BURST,
+      at: Date.now(),
+      lastLength: -1,
+      lastHash: 0,
+    };
+    if (newerCount >= MAX_REMEMBERED_SENDERS / 2) {
       older = newer;
       newer = new Map();
+      newerCount = 0;
+      ports = undefined;
     }
-    newer.set(key, sender);
+    if (ports === undefined) {
+      ports = new Map();
+      newer.set(hostname, ports);
+    }
+    ports.set(port, sender);
+    newerCount++;
   }
   last = sender;
-  lastPort = from.port;
+  lastPort = port;
+  lastPorts = ports;
   return sender;
 }
 

@@ -5,6 +5,7 @@ import {
   FIRST_ANSWERED_PORT,
   looksLikeAReply,
   MAX_PAYLOAD,
+  MAX_REMEMBERED_SENDERS,
   MAX_REPLY_GROWTH,
   NFS_PORT,
   refusalReason,
@@ -159,6 +160,50 @@ Deno.test("refusalReason() never answers our own last reply sent back, however l
   for (let i = 0; i < 10; i++) {
     assertEquals(refusalReason(SERVER, from, line, reply), undefined);
   }
+});
+
+Deno.test("refusalReason() remembers the senders seen most recently, up to its bound", () => {
+  // A plain echo: each sender's last reply is remembered, so sending it back
+  // is refused for as long as that sender is remembered.
+  const ping = encode("ping");
+  const first = udp("127.0.0.1", 43000);
+  assertEquals(refusalReason(SERVER, first, ping, ping), undefined);
+  // Others, from three addresses and many ports, each answered once.
+  let next = 0;
+  const others = (count: number) => {
+    for (let i = 0; i < count; i++, next++) {
+      const from = udp(`127.0.0.${2 + next % 3}`, 10_000 + next);
+      assertEquals(refusalReason(SERVER, from, ping, ping), undefined);
+    }
+  };
+  // Fewer than half the bound since it was seen: still remembered.
+  others(MAX_REMEMBERED_SENDERS / 2 - 1);
+  assertEquals(
+    refusalReason(SERVER, first, ping, ping),
+    "127.0.0.1:43000 sent back our last reply to it (an echo)",
+  );
+  // Seen again, it moved to the newer half: as many others again keep it.
+  others(MAX_REMEMBERED_SENDERS / 2 - 1);
+  assert(refusalReason(SERVER, first, ping, ping) !== undefined);
+  // After the whole bound of other senders it is forgotten, and answered
+  // as a newcomer; so is the oldest of the others.
+  others(MAX_REMEMBERED_SENDERS);
+  assertEquals(refusalReason(SERVER, first, ping, ping), undefined);
+  assertEquals(
+    refusalReason(SERVER, udp("127.0.0.2", 10_000), ping, ping),
+    undefined,
+  );
+  // The newest of the others is still remembered.
+  const newest = next - 1;
+  assert(
+    refusalReason(
+      SERVER,
+      udp(`127.0.0.${2 + newest % 3}`, 10_000 + newest),
+      ping,
+      ping,
+    ) !==
+      undefined,
+  );
 });
 
 Deno.test("refusalReason() answers one sender a burst, then only as fast as its budget refills", async () => {
