@@ -184,7 +184,10 @@ async function receiveBefore(deadline: number) {
   pending ??= conn.receive();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+    timer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, deadline - Date.now()), // a deadline passed waits for 0 ms
+    );
   });
   const received = await Promise.race([pending, timeout]);
   clearTimeout(timer);

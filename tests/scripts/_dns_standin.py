@@ -14,7 +14,8 @@ import sys
 import time
 
 MODES = (
-    "answer", "forged-id", "wrong-port", "other-question", "flood", "drop-2",
+    "answer", "forged-id", "wrong-port", "other-question", "flood", "dense",
+    "drop-2",
     "silent", "tc", "loop", "past-end", "counts", "label-64", "name-256",
 )
 
@@ -100,6 +101,13 @@ def main():
             for _ in range(300):
                 server.sendto(bytes(forged), client)
                 time.sleep(0.005)
+        elif mode == "dense":  # forgeries as fast as it can for 1.6 s
+            forged = bytearray(reply(query, address=FORGED))
+            forged[1] ^= 1
+            until = time.monotonic() + 1.6
+            while time.monotonic() < until:
+                server.sendto(bytes(forged), client)
+            time.sleep(0.1)  # the client drains them: the answer then fits
         if mode == "tc":  # truncated: the header and the question only
             server.sendto(reply(query, flags=0x8380, an=0, answer=b""), client)
         elif mode in ("loop", "past-end", "counts", "label-64", "name-256"):
